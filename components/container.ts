@@ -1,0 +1,120 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { DockerHost } from "./hosts/docker-host.js";
+import { LABELS, socleLabels, type LabelSpec } from "./labels.js";
+
+/**
+ * The one way Socle declares a long-running container, so that every
+ * container gets the same defaults: a pinned image pulled on its host, a
+ * memory limit, `unless-stopped` restart, bounded json logs, the label
+ * contract, no published port (only the proxy passes `ports`).
+ */
+export interface ServiceContainerArgs {
+  host: DockerHost;
+  /** Container name on the engine (also its DNS name on its networks). */
+  containerName: string;
+  /** The image, already pulled on this host (see `pullImage`). */
+  image: docker.RemoteImage;
+  /** Memory limit, MiB. Required: no container runs without one. */
+  memoryMb: number;
+  labels: LabelSpec;
+  envs?: pulumi.Input<pulumi.Input<string>[]>;
+  networks: { network: docker.Network; aliases?: string[] }[];
+  volumes?: { volume: docker.Volume; containerPath: string; readOnly?: boolean }[];
+  uploads?: { file: string; content: pulumi.Input<string>; executable?: boolean }[];
+  command?: string[];
+  entrypoints?: string[];
+  healthcheck?: {
+    tests: string[];
+    interval?: string;
+    retries?: number;
+    startPeriod?: string;
+    timeout?: string;
+  };
+  /** Only the reverse proxy (and the mail server) publish ports. */
+  ports?: { internal: number; external: number; protocol?: string }[];
+  user?: string;
+  /** Wait for a healthy state on create (default true when a healthcheck is given). */
+  wait?: boolean;
+}
+
+export function serviceContainer(
+  name: string,
+  args: ServiceContainerArgs,
+  opts: pulumi.CustomResourceOptions,
+): docker.Container {
+  if (!Number.isInteger(args.memoryMb) || args.memoryMb <= 0) {
+    throw new Error(`${name}: memoryMb must be a positive integer, got ${args.memoryMb}`);
+  }
+  return new docker.Container(
+    name,
+    {
+      name: args.containerName,
+      image: args.image.imageId,
+      restart: "unless-stopped",
+      memory: args.memoryMb,
+      envs: args.envs,
+      labels: socleLabels(args.labels),
+      networksAdvanced: args.networks.map((n) => ({
+        name: n.network.name,
+        ...(n.aliases ? { aliases: n.aliases } : {}),
+      })),
+      volumes: args.volumes?.map((v) => ({
+        volumeName: v.volume.name,
+        containerPath: v.containerPath,
+        ...(v.readOnly ? { readOnly: true } : {}),
+      })),
+      uploads: args.uploads?.map((u) => ({
+        file: u.file,
+        content: u.content,
+        ...(u.executable ? { executable: true } : {}),
+      })),
+      command: args.command,
+      entrypoints: args.entrypoints,
+      healthcheck: args.healthcheck
+        ? {
+            tests: args.healthcheck.tests,
+            interval: args.healthcheck.interval ?? "30s",
+            timeout: args.healthcheck.timeout ?? "10s",
+            retries: args.healthcheck.retries ?? 5,
+            startPeriod: args.healthcheck.startPeriod ?? "60s",
+          }
+        : undefined,
+      ports: args.ports,
+      user: args.user,
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      wait: args.wait ?? args.healthcheck !== undefined,
+      waitTimeout: 600,
+    },
+    { ...opts, provider: args.host.provider },
+  );
+}
+
+/** Pulls a pinned image on a host (kept locally so a destroy never removes a shared image). */
+export function pullImage(
+  name: string,
+  host: DockerHost,
+  ref: string,
+  opts: pulumi.CustomResourceOptions,
+): docker.RemoteImage {
+  if (ref.endsWith(":latest") || !ref.includes(":")) {
+    throw new Error(`${name}: image "${ref}" must be pinned to a version, never latest`);
+  }
+  return new docker.RemoteImage(name, { name: ref, keepLocally: true }, { ...opts, provider: host.provider });
+}
+
+/** A named volume on the host, labelled with its tenant. */
+export function stateVolume(
+  name: string,
+  host: DockerHost,
+  volumeName: string,
+  tenant: string,
+  opts: pulumi.CustomResourceOptions,
+): docker.Volume {
+  return new docker.Volume(
+    name,
+    { name: volumeName, labels: [{ label: LABELS.tenant, value: tenant }] },
+    { ...opts, provider: host.provider },
+  );
+}

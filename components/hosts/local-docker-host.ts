@@ -1,0 +1,37 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { DockerHost } from "./docker-host.js";
+
+export interface LocalDockerHostArgs {
+  /** Engine address; default `unix:///var/run/docker.sock`. */
+  dockerHost?: string;
+  /** Memory offered to containers, MiB (placement capacity); default 16384. */
+  memoryMb?: number;
+}
+
+/**
+ * LocalDockerHost — the Docker engine of the machine running `pulumi up`
+ * (the embedded default target). Creates one `docker.Provider` child.
+ *
+ * Type token `socle:hosts:LocalDockerHost`; child `${name}-docker`.
+ */
+export class LocalDockerHost extends pulumi.ComponentResource implements DockerHost {
+  readonly hostName: string;
+  readonly provider: docker.Provider;
+  readonly address: pulumi.Output<string>;
+  readonly memoryMb: number;
+  readonly mail = true;
+
+  constructor(name: string, args: LocalDockerHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("socle:hosts:LocalDockerHost", name, {}, opts);
+    this.hostName = name;
+    this.memoryMb = args.memoryMb ?? 16384;
+    this.provider = new docker.Provider(
+      `${name}-docker`,
+      { host: args.dockerHost ?? "unix:///var/run/docker.sock" },
+      { parent: this },
+    );
+    this.address = pulumi.output("127.0.0.1");
+    this.registerOutputs({ address: this.address });
+  }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): installs what the tests need, starts
+# dockerd, builds the Debian-based test images, then type-checks, lints and
+# runs every test (unit + templates with real validators + ops on a real
+# engine). Exits non-zero on any failure. Under CI=true a missing tool fails.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export DOCKER_BUILDKIT=0 # images are built from a local base; no registry to ask
+log() { printf '\n== %s ==\n' "$*"; }
+
+APT_PACKAGES=(docker.io restic cloud-init caddy shellcheck debootstrap systemd postgresql-client jq e2fsprogs util-linux)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  log "apt-get install ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "need root to install: ${missing[*]}" >&2; exit 1; fi
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+log "npm ci"
+npm ci --no-audit --no-fund
+
+started_dockerd=""
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  dockerd >/tmp/socle-dockerd.log 2>&1 &
+  started_dockerd=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { tail -20 /tmp/socle-dockerd.log >&2; echo "dockerd did not start" >&2; exit 1; }
+fi
+cleanup() {
+  if [ -n "$started_dockerd" ]; then
+    kill "$started_dockerd" 2>/dev/null || true
+    wait "$started_dockerd" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+log "test images"
+bash tests/ops/images/build-all.sh
+
+log "typecheck"
+npx tsc --noEmit
+log "lint"
+npx eslint .
+npx prettier --check .
+
+log "tests"
+npx vitest run --reporter=default "$@"

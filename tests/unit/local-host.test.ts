@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, settle, type Recorder } from "./mocks.js";
+import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
+import { pullImage, serviceContainer, stateVolume } from "../../components/container.js";
+import * as docker from "@pulumi/docker";
+
+let rec: Recorder;
+beforeAll(async () => {
+  rec = await installMocks();
+});
+
+describe("LocalDockerHost and the container defaults", () => {
+  it("declares a provider on the local socket and containers with limits and labels", async () => {
+    const host = new LocalDockerHost("local");
+    const net = new docker.Network("n", { name: "n", internal: true }, { provider: host.provider });
+    const image = pullImage("img", host, "redis:7.4.6-bookworm", {});
+    const vol = stateVolume("vol", host, "demo-data", "demo", {});
+    serviceContainer(
+      "c",
+      {
+        host,
+        containerName: "demo-app",
+        image,
+        memoryMb: 256,
+        labels: { tenant: "demo", service: "app", role: "app", volumes: ["demo-data"] },
+        networks: [{ network: net, aliases: ["app"] }],
+        volumes: [{ volume: vol, containerPath: "/data" }],
+      },
+      {},
+    );
+    await settle();
+    expect(rec.get("pulumi:providers:docker", "local-docker").inputs.host).toBe(
+      "unix:///var/run/docker.sock",
+    );
+    const c = rec.get("docker:index/container:Container", "c").inputs;
+    expect(c.memory).toBe(256);
+    expect(c.restart).toBe("unless-stopped");
+    expect(c.ports).toBeUndefined();
+    expect(c.labels).toEqual([
+      { label: "socle.backup.volumes", value: "demo-data" },
+      { label: "socle.role", value: "app" },
+      { label: "socle.service", value: "app" },
+      { label: "socle.tenant", value: "demo" },
+    ]);
+    expect(rec.get("docker:index/remoteImage:RemoteImage", "img").inputs).toMatchObject({
+      name: "redis:7.4.6-bookworm",
+      keepLocally: true,
+    });
+  });
+
+  it("refuses an unpinned image and a container without memory limit", () => {
+    const host = new LocalDockerHost("local2");
+    expect(() => pullImage("x", host, "redis:latest", {})).toThrow(
+      'x: image "redis:latest" must be pinned to a version, never latest',
+    );
+    expect(() => pullImage("x", host, "redis", {})).toThrow('x: image "redis" must be pinned');
+    const image = pullImage("img2", host, "redis:7", {});
+    expect(() =>
+      serviceContainer(
+        "bad",
+        {
+          host,
+          containerName: "bad",
+          image,
+          memoryMb: 0,
+          labels: { tenant: "t", service: "s", role: "app" },
+          networks: [],
+        },
+        {},
+      ),
+    ).toThrow("bad: memoryMb must be a positive integer, got 0");
+  });
+});

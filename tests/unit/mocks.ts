@@ -1,0 +1,136 @@
+/**
+ * The one mock-engine helper: records every resource the Pulumi SDK declares
+ * (type, name, inputs, parent, provider) so tests assert exact inputs.
+ *
+ * Usage: `const rec = await installMocks();` in `beforeAll`, then create
+ * components (or `await import("../../stacks/index.js")`), then `await settle()`
+ * and inspect `rec.resources`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+export interface Recorded {
+  type: string;
+  name: string;
+  /** Inputs with secrets unwrapped (see `secretPaths` for which were secret). */
+  inputs: Record<string, unknown>;
+  /** Inputs exactly as the engine saw them (secrets still wrapped). */
+  raw: Record<string, unknown>;
+  urn: string;
+  parent?: string;
+  provider?: string;
+}
+
+export interface Recorder {
+  resources: Recorded[];
+  reset(): void;
+  byType(type: string): Recorded[];
+  get(type: string, name: string): Recorded;
+  names(type: string): string[];
+}
+
+export function isWrappedSecret(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
+}
+
+/** Deeply unwraps secret wrappers. */
+export function unwrap(v: unknown): unknown {
+  if (isWrappedSecret(v)) return unwrap(v.value);
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  }
+  return v;
+}
+
+/** Dotted paths of every secret-wrapped value in raw inputs (e.g. `envs.3`). */
+export function secretPaths(v: unknown, prefix = ""): string[] {
+  if (isWrappedSecret(v)) return [prefix || "."];
+  if (Array.isArray(v)) return v.flatMap((x, i) => secretPaths(x, prefix ? `${prefix}.${i}` : String(i)));
+  if (typeof v === "object" && v !== null) {
+    return Object.entries(v).flatMap(([k, x]) => secretPaths(x, prefix ? `${prefix}.${k}` : k));
+  }
+  return [];
+}
+
+let shared: Recorder | undefined;
+
+export async function installMocks(project = "socle", stack = "test"): Promise<Recorder> {
+  const resources: Recorded[] = [];
+  const recorder: Recorder = {
+    resources,
+    reset: () => {
+      resources.length = 0;
+    },
+    byType: (type) => resources.filter((r) => r.type === type),
+    get: (type, name) => {
+      const found = resources.find((r) => r.type === type && r.name === name);
+      if (!found) {
+        const have = resources.filter((r) => r.type === type).map((r) => r.name);
+        throw new Error(`no ${type} named ${name}; have: ${have.join(", ")}`);
+      }
+      return found;
+    },
+    names: (type) => resources.filter((r) => r.type === type).map((r) => r.name),
+  };
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a: pulumi.runtime.MockResourceArgs) => {
+        const raw = a.inputs as Record<string, unknown>;
+        resources.push({
+          type: a.type,
+          name: a.name,
+          inputs: unwrap(raw) as Record<string, unknown>,
+          raw,
+          urn: (a as { urn?: string }).urn ?? "",
+          provider: a.provider,
+        });
+        const state: Record<string, unknown> = { ...raw };
+        if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw-${a.name}`;
+        if (a.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${a.name}`;
+        if (a.type === "docker:index/network:Network" && raw.name === undefined) state.name = a.name;
+        return { id: `${a.name}-id`, state };
+      },
+      call: (a: pulumi.runtime.MockCallArgs) => a.inputs,
+    },
+    project,
+    stack,
+    false,
+  );
+  shared = recorder;
+  return recorder;
+}
+
+export function recorder(): Recorder {
+  if (!shared) throw new Error("installMocks() first");
+  return shared;
+}
+
+/** Resolves an Output (or plain value) under the mock engine. */
+export function resolve<T>(o: pulumi.Input<T>): Promise<T> {
+  return new Promise((r) => pulumi.output(o).apply((v) => r(v as T)));
+}
+
+/** Lets every pending registration reach the mock engine. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+/** A docker container's env list as an object (unwrapped). */
+export function envOf(r: Recorded): Record<string, string> {
+  const envs = (r.inputs.envs as string[] | undefined) ?? [];
+  return Object.fromEntries(
+    envs.map((e) => {
+      const i = e.indexOf("=");
+      return [e.slice(0, i), e.slice(i + 1)];
+    }),
+  );
+}
+
+/** A docker container's labels as an object. */
+export function labelsOf(r: Recorded): Record<string, string> {
+  const labels = (r.inputs.labels as { label: string; value: string }[] | undefined) ?? [];
+  return Object.fromEntries(labels.map((l) => [l.label, l.value]));
+}
