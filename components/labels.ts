@@ -5,7 +5,9 @@
  *
  * - `socle.tenant`, `socle.service`, `socle.role` (app | db | cache | proxy | mail | job)
  * - `socle.backup.volumes`: comma-separated Docker volume names to save
- * - `socle.backup.dump`: `postgres:<database>` or `mariadb:<database>` (run in THIS container)
+ * - `socle.backup.dump`: `postgres:<database>` or `mariadb:<database>`
+ * - `socle.backup.dump.container`: the container the dump runs in (a shared database
+ *   server, e.g. `socle-postgres`); absent: the labelled container itself
  * - `socle.backup.pre` / `socle.backup.post`: shell commands run in this container around the copy
  * - `socle.backup.restore.post`: shell command run in this container after a restore
  * - `socle.health`: `http:<port><path>` (GET, 2xx) or `cmd:<shell command>` (exit 0)
@@ -17,6 +19,7 @@ export const LABELS = {
   role: "socle.role",
   backupVolumes: "socle.backup.volumes",
   backupDump: "socle.backup.dump",
+  backupDumpContainer: "socle.backup.dump.container",
   backupPre: "socle.backup.pre",
   backupPost: "socle.backup.post",
   restorePost: "socle.backup.restore.post",
@@ -37,6 +40,8 @@ export interface LabelSpec {
   version?: string;
   volumes?: string[];
   dump?: DumpSpec;
+  /** Container the dump runs in, when not the labelled one (shared database servers). */
+  dumpContainer?: string;
   pre?: string;
   post?: string;
   restorePost?: string;
@@ -53,6 +58,7 @@ export function socleLabels(spec: LabelSpec): { label: string; value: string }[]
   if (spec.version !== undefined) out[LABELS.version] = spec.version;
   if (spec.volumes && spec.volumes.length > 0) out[LABELS.backupVolumes] = spec.volumes.join(",");
   if (spec.dump) out[LABELS.backupDump] = formatDump(spec.dump);
+  if (spec.dumpContainer !== undefined) out[LABELS.backupDumpContainer] = spec.dumpContainer;
   if (spec.pre !== undefined) out[LABELS.backupPre] = spec.pre;
   if (spec.post !== undefined) out[LABELS.backupPost] = spec.post;
   if (spec.restorePost !== undefined) out[LABELS.restorePost] = spec.restorePost;
