@@ -1,0 +1,114 @@
+import * as keycloak from "@pulumi/keycloak";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { KeycloakRealm } from "./keycloak-realm.js";
+
+export interface OidcClientArgs {
+  realm: KeycloakRealm;
+  /** The client id the app presents (e.g. `nextcloud`). */
+  clientId: string;
+  /** The app's base URL (`https://cloud.…`). */
+  rootUrl: string;
+  /** Exact redirect URIs (no wildcard). */
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+}
+
+export const OIDC_DEFAULTS = {
+  secretLength: 32,
+  groupsClaim: "groups",
+} as const;
+
+const CLIENT_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Pure validation; exact messages. */
+export function validateOidcClientArgs(args: Omit<OidcClientArgs, "realm">): void {
+  const who = `OidcClient ${args.clientId}`;
+  if (!CLIENT_ID.test(args.clientId)) {
+    throw new Error(`OidcClient: clientId "${args.clientId}" must match [a-z0-9][a-z0-9._-]{0,62}`);
+  }
+  if (!/^https:\/\/[^/\s*]+$/.test(args.rootUrl)) {
+    throw new Error(`${who}: rootUrl "${args.rootUrl}" must be https://<host> without a path`);
+  }
+  if (args.redirectUris.length === 0) {
+    throw new Error(`${who}: at least one redirect URI is required`);
+  }
+  for (const uri of [...args.redirectUris, ...(args.postLogoutRedirectUris ?? [])]) {
+    if (uri.includes("*")) throw new Error(`${who}: redirect URI "${uri}" must be exact (no wildcard)`);
+    if (!uri.startsWith(`${args.rootUrl}/`) && uri !== args.rootUrl) {
+      throw new Error(`${who}: redirect URI "${uri}" is not under ${args.rootUrl}`);
+    }
+  }
+}
+
+/**
+ * OidcClient — one confidential OpenID Connect client per app instance, in
+ * its tenant's realm: standard (authorization code) flow only, exact redirect
+ * URIs, a generated secret (RandomPassword, so Pulumi knows it as a secret and
+ * the app gets the same value), and a `groups` claim (group membership,
+ * short names) in the ID token, access token and userinfo.
+ *
+ * Type token `socle:apps:OidcClient`; children `${name}-secret`
+ * (RandomPassword), `${name}-client` (keycloak.openid.Client), `${name}-groups`
+ * (keycloak.openid.GroupMembershipProtocolMapper).
+ */
+export class OidcClient extends pulumi.ComponentResource {
+  readonly clientId: string;
+  readonly clientSecret: pulumi.Output<string>;
+  readonly issuerUrl: string;
+  readonly discoveryUrl: string;
+
+  constructor(name: string, args: OidcClientArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateOidcClientArgs(args);
+    super("socle:apps:OidcClient", name, {}, opts);
+    this.clientId = args.clientId;
+    this.issuerUrl = args.realm.issuerUrl;
+    this.discoveryUrl = args.realm.discoveryUrl;
+
+    const secret = new random.RandomPassword(
+      `${name}-secret`,
+      { length: OIDC_DEFAULTS.secretLength, special: false },
+      { parent: this },
+    );
+    this.clientSecret = secret.result;
+
+    const kcOpts = { parent: this, provider: args.realm.provider, dependsOn: args.realm.dependsOn };
+    const client = new keycloak.openid.Client(
+      `${name}-client`,
+      {
+        realmId: args.realm.realmId,
+        clientId: args.clientId,
+        name: args.clientId,
+        enabled: true,
+        accessType: "CONFIDENTIAL",
+        clientSecret: secret.result,
+        standardFlowEnabled: true,
+        implicitFlowEnabled: false,
+        directAccessGrantsEnabled: false,
+        serviceAccountsEnabled: false,
+        rootUrl: args.rootUrl,
+        baseUrl: args.rootUrl,
+        validRedirectUris: [...args.redirectUris],
+        validPostLogoutRedirectUris: [...(args.postLogoutRedirectUris ?? [])],
+        webOrigins: [args.rootUrl],
+      },
+      kcOpts,
+    );
+    new keycloak.openid.GroupMembershipProtocolMapper(
+      `${name}-groups`,
+      {
+        realmId: args.realm.realmId,
+        clientId: client.id,
+        name: OIDC_DEFAULTS.groupsClaim,
+        claimName: OIDC_DEFAULTS.groupsClaim,
+        fullPath: false,
+        addToIdToken: true,
+        addToAccessToken: true,
+        addToUserinfo: true,
+      },
+      kcOpts,
+    );
+
+    this.registerOutputs({ clientId: this.clientId, clientSecret: this.clientSecret });
+  }
+}
