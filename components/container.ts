@@ -36,6 +36,13 @@ export interface ServiceContainerArgs {
   user?: string;
   /** Wait for a healthy state on create (default true when a healthcheck is given). */
   wait?: boolean;
+  /**
+   * A one-shot job (e.g. a database initialiser) instead of a service:
+   * `restart: "no"`, `mustRun: false`, `attach: true` (so `pulumi up` waits for it
+   * to exit; the provider then records its `exitCode`), `logs: true`, no health wait.
+   * The provider does NOT fail on a non-zero exit: the caller checks `exitCode`.
+   */
+  oneShot?: boolean;
 }
 
 export function serviceContainer(
@@ -51,7 +58,8 @@ export function serviceContainer(
     {
       name: args.containerName,
       image: args.image.imageId,
-      restart: "unless-stopped",
+      restart: args.oneShot ? "no" : "unless-stopped",
+      ...(args.oneShot ? { mustRun: false, attach: true, logs: true } : {}),
       memory: args.memoryMb,
       envs: args.envs,
       labels: socleLabels(args.labels),
@@ -84,7 +92,7 @@ export function serviceContainer(
       user: args.user,
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
-      wait: args.wait ?? args.healthcheck !== undefined,
+      wait: args.oneShot ? false : (args.wait ?? args.healthcheck !== undefined),
       waitTimeout: 600,
     },
     { ...opts, provider: args.host.provider },

@@ -1,0 +1,10 @@
+export * from "./platform.js";
+export * from "./postgres.js";
+export * from "./postgres-database.js";
+export * from "./mariadb.js";
+export * from "./mariadb-database.js";
+export * from "./redis.js";
+export * from "./memcached.js";
+export * from "./proxy.js";
+export * from "./route.js";
+export { checkInitExit } from "./init-job.js";

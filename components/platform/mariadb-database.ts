@@ -1,0 +1,97 @@
+import type * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { renderMariadbInit, validateDbInitArgs } from "../../templates/db-init.js";
+import { serviceContainer } from "../container.js";
+import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH } from "./init-job.js";
+import type { MariadbServer } from "./mariadb.js";
+
+export interface MariadbDatabaseArgs {
+  server: MariadbServer;
+  /** Database name: `[a-z_][a-z0-9_]*` (e.g. `demo_assos_club_echecs`). */
+  database: string;
+  /** User name; default: the database name. */
+  user?: string;
+  tenant: string;
+  service: string;
+  /** Initialiser container name; default `<tenant>-<service>-dbinit`. */
+  containerName?: string;
+}
+
+export function validateMariadbDatabaseArgs(args: MariadbDatabaseArgs): void {
+  const user = args.user ?? args.database;
+  validateDbInitArgs({ host: args.server.hostname, database: args.database, user });
+  if (user.length > 80)
+    throw new Error(`mariadb database ${args.database}: user "${user}" is longer than 80`);
+  if (!/^[a-z0-9_][a-z0-9_-]*$/.test(args.tenant)) {
+    throw new Error(`mariadb database ${args.database}: tenant "${args.tenant}" is not a slug`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.service)) {
+    throw new Error(`mariadb database ${args.database}: service "${args.service}" is not a slug`);
+  }
+}
+
+/**
+ * MariadbDatabase — one database and its own user on the shared server
+ * (`socle:platform:MariadbDatabase`).
+ *
+ * A generated password (secret) and a one-shot container (same image as the
+ * server, attached so `pulumi up` waits for its exit) running the idempotent
+ * script of `templates/db-init.ts`: `CREATE DATABASE IF NOT EXISTS`,
+ * `CREATE USER IF NOT EXISTS` + `ALTER USER … IDENTIFIED BY`, `GRANT ALL ON db.*`.
+ * Passwords reach it through its environment only.
+ *
+ * `password` is released only when the initialiser exited 0; `ready` is the
+ * initialiser, for an explicit `dependsOn`.
+ *
+ * Children: `${name}-password`, `${name}-init`.
+ */
+export class MariadbDatabase extends pulumi.ComponentResource {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** Secret. */
+  readonly password: pulumi.Output<string>;
+  readonly ready: docker.Container;
+  readonly initContainerName: string;
+
+  constructor(name: string, args: MariadbDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("socle:platform:MariadbDatabase", name, {}, opts);
+    validateMariadbDatabaseArgs(args);
+    const server = args.server;
+    this.host = server.hostname;
+    this.port = server.port;
+    this.database = args.database;
+    this.user = args.user ?? args.database;
+    this.initContainerName = args.containerName ?? `${args.tenant}-${args.service}-dbinit`;
+
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const script = renderMariadbInit({ host: server.hostname, database: this.database, user: this.user });
+    this.ready = serviceContainer(
+      `${name}-init`,
+      {
+        host: server.dockerHost,
+        containerName: this.initContainerName,
+        image: server.image,
+        memoryMb: INIT_JOB_MEMORY_MB,
+        labels: { tenant: args.tenant, service: args.service, role: "job" },
+        envs: [
+          pulumi.interpolate`MYSQL_PWD=${server.rootPassword}`,
+          pulumi.interpolate`DB_PASSWORD=${password.result}`,
+        ],
+        networks: [{ network: server.network }],
+        uploads: [{ file: INIT_SCRIPT_PATH, content: script, executable: true }],
+        entrypoints: ["/bin/sh", INIT_SCRIPT_PATH],
+        oneShot: true,
+      },
+      { parent: this, dependsOn: [server.container], deleteBeforeReplace: true },
+    );
+    this.password = gateOnExit(password.result, this.ready, this.initContainerName);
+    this.registerOutputs({ database: this.database, user: this.user, password: this.password });
+  }
+}

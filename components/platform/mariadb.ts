@@ -1,0 +1,106 @@
+import type * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import type { DockerHost } from "../hosts/docker-host.js";
+import { imageRef, pinned } from "../versions.js";
+
+export { MariadbDatabase, type MariadbDatabaseArgs } from "./mariadb-database.js";
+
+export const MARIADB_DEFAULTS = {
+  memoryMb: 1024,
+  containerName: "socle-mariadb",
+  alias: "mariadb",
+  port: 3306,
+  volumeName: "socle-mariadb-data",
+  dataPath: "/var/lib/mysql",
+} as const;
+
+export interface MariadbServerArgs {
+  host: DockerHost;
+  /** `socle-backend` (the platform's internal network). */
+  network: docker.Network;
+  /** Default: the catalogue's pin. */
+  version?: string;
+  /** Default 1024. */
+  memoryMb?: number;
+}
+
+export function validateMariadbServerArgs(args: MariadbServerArgs): void {
+  if (args.version !== undefined && !/^[0-9]+(\.[0-9]+)*$/.test(args.version)) {
+    throw new Error(`mariadb: version "${args.version}" is not a version number like 11.4.8`);
+  }
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 256)) {
+    throw new Error(`mariadb: memoryMb must be an integer >= 256, got ${args.memoryMb}`);
+  }
+}
+
+/**
+ * MariadbServer — the shared MariaDB of one Docker host (`socle:platform:MariadbServer`).
+ *
+ * Official `mariadb` image (catalogue pin), container `socle-mariadb` with alias
+ * `mariadb` on `socle-backend` only (no published port), volume
+ * `socle-mariadb-data` on `/var/lib/mysql`, generated root password
+ * (`MARIADB_ROOT_PASSWORD`), `MARIADB_AUTO_UPGRADE=1` (the image runs
+ * `mariadb-upgrade` after a version change), healthcheck
+ * `healthcheck.sh --connect --innodb_initialized` (the image's own script).
+ *
+ * Children: `${name}-password`, `${name}-image`, `${name}-data`, `${name}-container`.
+ */
+export class MariadbServer extends pulumi.ComponentResource {
+  readonly dockerHost: DockerHost;
+  readonly network: docker.Network;
+  readonly hostname: string = MARIADB_DEFAULTS.alias;
+  readonly port: number = MARIADB_DEFAULTS.port;
+  readonly containerName: string = MARIADB_DEFAULTS.containerName;
+  readonly version: string;
+  readonly memoryMb: number;
+  readonly image: docker.RemoteImage;
+  readonly volume: docker.Volume;
+  readonly container: docker.Container;
+  /** Secret. */
+  readonly rootPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: MariadbServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("socle:platform:MariadbServer", name, {}, opts);
+    validateMariadbServerArgs(args);
+    this.dockerHost = args.host;
+    this.network = args.network;
+    this.version = args.version ?? pinned("mariadb");
+    this.memoryMb = args.memoryMb ?? MARIADB_DEFAULTS.memoryMb;
+
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    this.rootPassword = password.result;
+    this.image = pullImage(`${name}-image`, args.host, imageRef("mariadb", this.version), { parent: this });
+    this.volume = stateVolume(`${name}-data`, args.host, MARIADB_DEFAULTS.volumeName, "_platform", {
+      parent: this,
+    });
+    const health = "healthcheck.sh --connect --innodb_initialized";
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        host: args.host,
+        containerName: this.containerName,
+        image: this.image,
+        memoryMb: this.memoryMb,
+        labels: {
+          tenant: "_platform",
+          service: "mariadb",
+          role: "db",
+          version: this.version,
+          health: `cmd:${health}`,
+        },
+        envs: [pulumi.interpolate`MARIADB_ROOT_PASSWORD=${password.result}`, "MARIADB_AUTO_UPGRADE=1"],
+        networks: [{ network: args.network, aliases: [MARIADB_DEFAULTS.alias] }],
+        volumes: [{ volume: this.volume, containerPath: MARIADB_DEFAULTS.dataPath }],
+        healthcheck: { tests: ["CMD", ...health.split(" ")], interval: "10s", startPeriod: "60s" },
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({ containerName: this.containerName, version: this.version });
+  }
+}

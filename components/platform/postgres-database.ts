@@ -1,0 +1,107 @@
+import type * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { renderPostgresInit, validateDbInitArgs } from "../../templates/db-init.js";
+import { serviceContainer } from "../container.js";
+import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH } from "./init-job.js";
+import type { PostgresServer } from "./postgres.js";
+
+export interface PostgresDatabaseArgs {
+  server: PostgresServer;
+  /** Database name: `[a-z_][a-z0-9_]*` (e.g. `demo_nextcloud`). */
+  database: string;
+  /** Role name; default: the database name. */
+  user?: string;
+  /** `CREATE EXTENSION IF NOT EXISTS` for each (e.g. `pg_trgm`, `unaccent`). */
+  extensions?: string[];
+  tenant: string;
+  service: string;
+  /** Initialiser container name; default `<tenant>-<service>-dbinit`. */
+  containerName?: string;
+}
+
+export function validatePostgresDatabaseArgs(args: PostgresDatabaseArgs): void {
+  validateDbInitArgs({
+    host: args.server.hostname,
+    database: args.database,
+    user: args.user ?? args.database,
+    extensions: args.extensions ?? [],
+  });
+  if (!/^[a-z0-9_][a-z0-9_-]*$/.test(args.tenant)) {
+    throw new Error(`postgres database ${args.database}: tenant "${args.tenant}" is not a slug`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.service)) {
+    throw new Error(`postgres database ${args.database}: service "${args.service}" is not a slug`);
+  }
+}
+
+/**
+ * PostgresDatabase — one database and its own role on the shared server
+ * (`socle:platform:PostgresDatabase`).
+ *
+ * A generated password (secret) and a one-shot container (same image as the
+ * server, `restart: "no"`, attached so `pulumi up` waits for its exit) that runs
+ * the idempotent script of `templates/db-init.ts`: role created or its password
+ * reset, database created owned by the role, CONNECT revoked from PUBLIC,
+ * extensions created. Passwords reach it through its environment only.
+ *
+ * `password` is released only when the initialiser exited 0, and carries a
+ * dependency on it: an app that uses it waits for the database. `ready` is the
+ * initialiser itself, for an explicit `dependsOn`.
+ *
+ * Children: `${name}-password`, `${name}-init`.
+ */
+export class PostgresDatabase extends pulumi.ComponentResource {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** Secret. */
+  readonly password: pulumi.Output<string>;
+  readonly ready: docker.Container;
+  readonly initContainerName: string;
+
+  constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("socle:platform:PostgresDatabase", name, {}, opts);
+    validatePostgresDatabaseArgs(args);
+    const server = args.server;
+    this.host = server.hostname;
+    this.port = server.port;
+    this.database = args.database;
+    this.user = args.user ?? args.database;
+    this.initContainerName = args.containerName ?? `${args.tenant}-${args.service}-dbinit`;
+
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const script = renderPostgresInit({
+      host: server.hostname,
+      database: this.database,
+      user: this.user,
+      extensions: args.extensions ?? [],
+    });
+    this.ready = serviceContainer(
+      `${name}-init`,
+      {
+        host: server.dockerHost,
+        containerName: this.initContainerName,
+        image: server.image,
+        memoryMb: INIT_JOB_MEMORY_MB,
+        labels: { tenant: args.tenant, service: args.service, role: "job" },
+        envs: [
+          pulumi.interpolate`PGPASSWORD=${server.superuserPassword}`,
+          pulumi.interpolate`DB_PASSWORD=${password.result}`,
+        ],
+        networks: [{ network: server.network }],
+        uploads: [{ file: INIT_SCRIPT_PATH, content: script, executable: true }],
+        entrypoints: ["/bin/sh", INIT_SCRIPT_PATH],
+        oneShot: true,
+      },
+      { parent: this, dependsOn: [server.container], deleteBeforeReplace: true },
+    );
+    this.password = gateOnExit(password.result, this.ready, this.initContainerName);
+    this.registerOutputs({ database: this.database, user: this.user, password: this.password });
+  }
+}

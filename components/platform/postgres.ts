@@ -1,0 +1,133 @@
+import type * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import type { DockerHost } from "../hosts/docker-host.js";
+import { imageRef, pinned } from "../versions.js";
+
+export { PostgresDatabase, type PostgresDatabaseArgs } from "./postgres-database.js";
+
+export const POSTGRES_DEFAULTS = {
+  memoryMb: 1024,
+  containerName: "socle-postgres",
+  alias: "postgres",
+  port: 5432,
+  volumeName: "socle-postgres-data",
+  superuser: "postgres",
+  /** The initialisers use psql's `\getenv`, new in PostgreSQL 15. */
+  minMajor: 15,
+} as const;
+
+export interface PostgresServerArgs {
+  host: DockerHost;
+  /** `socle-backend` (the platform's internal network). */
+  network: docker.Network;
+  /** Default: the catalogue's pin. */
+  version?: string;
+  /** Default 1024. */
+  memoryMb?: number;
+}
+
+/** Major version of a PostgreSQL version string (`17.6` → 17). */
+export function postgresMajor(version: string): number {
+  return Number(version.split(".")[0]);
+}
+
+/**
+ * Where the data volume is mounted in the official image: up to 17,
+ * `/var/lib/postgresql/data` (PGDATA); from 18 the image keeps PGDATA in
+ * `/var/lib/postgresql/<major>/docker` and the volume is `/var/lib/postgresql`.
+ * Mounting the wrong one silently starts an empty cluster.
+ */
+export function postgresDataPath(version: string): string {
+  return postgresMajor(version) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+}
+
+export function validatePostgresServerArgs(args: PostgresServerArgs): void {
+  if (args.version !== undefined) {
+    if (!/^[0-9]+(\.[0-9]+)*$/.test(args.version)) {
+      throw new Error(`postgres: version "${args.version}" is not a version number like 17.6`);
+    }
+    if (postgresMajor(args.version) < POSTGRES_DEFAULTS.minMajor) {
+      throw new Error(`postgres: version "${args.version}" is older than ${POSTGRES_DEFAULTS.minMajor}`);
+    }
+  }
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 256)) {
+    throw new Error(`postgres: memoryMb must be an integer >= 256, got ${args.memoryMb}`);
+  }
+}
+
+/**
+ * PostgresServer — the shared PostgreSQL of one Docker host (`socle:platform:PostgresServer`).
+ *
+ * Official `postgres` image (catalogue pin), container `socle-postgres` with alias
+ * `postgres` on `socle-backend` only (no published port), volume
+ * `socle-postgres-data`, generated superuser password (`POSTGRES_PASSWORD`),
+ * healthcheck `pg_isready -U postgres`. Databases are created by `PostgresDatabase`.
+ * Backups are logical dumps run here, driven by the labels of each app container.
+ *
+ * Children: `${name}-password`, `${name}-image`, `${name}-data`, `${name}-container`.
+ */
+export class PostgresServer extends pulumi.ComponentResource {
+  readonly dockerHost: DockerHost;
+  readonly network: docker.Network;
+  readonly hostname: string = POSTGRES_DEFAULTS.alias;
+  readonly port: number = POSTGRES_DEFAULTS.port;
+  readonly containerName: string = POSTGRES_DEFAULTS.containerName;
+  readonly superuser: string = POSTGRES_DEFAULTS.superuser;
+  readonly version: string;
+  readonly memoryMb: number;
+  readonly dataPath: string;
+  readonly image: docker.RemoteImage;
+  readonly volume: docker.Volume;
+  readonly container: docker.Container;
+  /** Secret. */
+  readonly superuserPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("socle:platform:PostgresServer", name, {}, opts);
+    validatePostgresServerArgs(args);
+    this.dockerHost = args.host;
+    this.network = args.network;
+    this.version = args.version ?? pinned("postgres");
+    this.memoryMb = args.memoryMb ?? POSTGRES_DEFAULTS.memoryMb;
+    this.dataPath = postgresDataPath(this.version);
+
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    this.superuserPassword = password.result;
+    this.image = pullImage(`${name}-image`, args.host, imageRef("postgres", this.version), { parent: this });
+    this.volume = stateVolume(`${name}-data`, args.host, POSTGRES_DEFAULTS.volumeName, "_platform", {
+      parent: this,
+    });
+    const pgIsReady = `pg_isready -U ${POSTGRES_DEFAULTS.superuser}`;
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        host: args.host,
+        containerName: this.containerName,
+        image: this.image,
+        memoryMb: this.memoryMb,
+        labels: {
+          tenant: "_platform",
+          service: "postgres",
+          role: "db",
+          version: this.version,
+          health: `cmd:${pgIsReady}`,
+        },
+        envs: [
+          `POSTGRES_USER=${POSTGRES_DEFAULTS.superuser}`,
+          pulumi.interpolate`POSTGRES_PASSWORD=${password.result}`,
+        ],
+        networks: [{ network: args.network, aliases: [POSTGRES_DEFAULTS.alias] }],
+        volumes: [{ volume: this.volume, containerPath: this.dataPath }],
+        healthcheck: { tests: ["CMD-SHELL", pgIsReady], interval: "10s", startPeriod: "60s" },
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({ containerName: this.containerName, version: this.version });
+  }
+}

@@ -1,0 +1,105 @@
+import type * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { pullImage, serviceContainer } from "../container.js";
+import type { DockerHost } from "../hosts/docker-host.js";
+import { imageRef, pinned } from "../versions.js";
+
+export const REDIS_DEFAULTS = {
+  memoryMb: 128,
+  port: 6379,
+  /** Evict only keys that carry a TTL (cache entries), never queues or locks without one. */
+  maxmemoryPolicy: "volatile-lru",
+} as const;
+
+export type RedisEvictionPolicy = "noeviction" | "volatile-lru" | "allkeys-lru" | "volatile-ttl";
+
+export interface RedisArgs {
+  host: DockerHost;
+  /** The tenant network (`platform.tenantNetwork(slug)`): only that tenant's apps reach it. */
+  network: docker.Network;
+  tenant: string;
+  service: string;
+  /** Container name, also its DNS name (e.g. `demo-nextcloud-redis`). */
+  containerName: string;
+  /** Default 128. */
+  memoryMb?: number;
+  /** Default `volatile-lru`. */
+  maxmemoryPolicy?: RedisEvictionPolicy;
+  /** Default: the catalogue's pin. */
+  version?: string;
+}
+
+/** `maxmemory` in MiB: three quarters of the limit, leaving room for Redis' own overhead. */
+export function redisMaxmemoryMb(memoryMb: number): number {
+  return Math.floor((memoryMb * 3) / 4);
+}
+
+export function validateRedisArgs(args: RedisArgs): void {
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(args.containerName)) {
+    throw new Error(`redis: containerName "${args.containerName}" is not a container name`);
+  }
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 32)) {
+    throw new Error(`redis ${args.containerName}: memoryMb must be an integer >= 32, got ${args.memoryMb}`);
+  }
+}
+
+/**
+ * Redis — one cache for one app instance (`socle:platform:Redis`).
+ *
+ * Official `redis` image (catalogue pin) on the tenant network only, password
+ * generated (secret) and passed in `REDIS_PASSWORD`, read by the start command
+ * (`sh -c 'exec redis-server --requirepass "$REDIS_PASSWORD" …'`) so it is in no
+ * argument list Docker records. No persistence (`--save "" --appendonly no`),
+ * `maxmemory` three quarters of the memory limit. Role `cache`, no backup.
+ *
+ * Children: `${name}-password`, `${name}-image`, `${name}-container`.
+ */
+export class Redis extends pulumi.ComponentResource {
+  readonly host: string;
+  readonly port: number = REDIS_DEFAULTS.port;
+  /** Secret. */
+  readonly password: pulumi.Output<string>;
+  readonly memoryMb: number;
+  readonly container: docker.Container;
+
+  constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("socle:platform:Redis", name, {}, opts);
+    validateRedisArgs(args);
+    this.host = args.containerName;
+    this.memoryMb = args.memoryMb ?? REDIS_DEFAULTS.memoryMb;
+    const version = args.version ?? pinned("redis");
+    const policy = args.maxmemoryPolicy ?? REDIS_DEFAULTS.maxmemoryPolicy;
+
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    this.password = password.result;
+    const image = pullImage(`${name}-image`, args.host, imageRef("redis", version), { parent: this });
+    const ping = 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG';
+    this.container = serviceContainer(
+      `${name}-container`,
+      {
+        host: args.host,
+        containerName: args.containerName,
+        image,
+        memoryMb: this.memoryMb,
+        labels: { tenant: args.tenant, service: args.service, role: "cache", version, health: `cmd:${ping}` },
+        envs: [pulumi.interpolate`REDIS_PASSWORD=${password.result}`],
+        networks: [{ network: args.network }],
+        command: [
+          "sh",
+          "-c",
+          'exec redis-server --requirepass "$REDIS_PASSWORD"' +
+            ` --maxmemory ${redisMaxmemoryMb(this.memoryMb)}mb --maxmemory-policy ${policy}` +
+            ' --save "" --appendonly no',
+        ],
+        healthcheck: { tests: ["CMD-SHELL", ping], interval: "10s", startPeriod: "10s" },
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({ host: this.host, port: this.port, password: this.password });
+  }
+}
