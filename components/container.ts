@@ -43,6 +43,8 @@ export interface ServiceContainerArgs {
    * The provider does NOT fail on a non-zero exit: the caller checks `exitCode`.
    */
   oneShot?: boolean;
+  /** Linux capabilities to add / drop (e.g. Collabora's jails need `MKNOD`). Default: Docker's set. */
+  capabilities?: { adds?: string[]; drops?: string[] };
 }
 
 export function serviceContainer(
@@ -89,6 +91,7 @@ export function serviceContainer(
           }
         : undefined,
       ports: args.ports,
+      ...(args.capabilities ? { capabilities: args.capabilities } : {}),
       user: args.user,
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
