@@ -1,8 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { renderMariadbInit, validateDbInitArgs } from "../../templates/db-init.js";
 import { serviceContainer } from "../container.js";
+import { generatedPassword } from "./password.js";
 import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH } from "./init-job.js";
 import type { MariadbServer } from "./mariadb.js";
 
@@ -66,11 +66,7 @@ export class MariadbDatabase extends pulumi.ComponentResource {
     this.user = args.user ?? args.database;
     this.initContainerName = args.containerName ?? `${args.tenant}-${args.service}-dbinit`;
 
-    const password = new random.RandomPassword(
-      `${name}-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
+    const password = generatedPassword(`${name}-password`, this);
     const script = renderMariadbInit({ host: server.hostname, database: this.database, user: this.user });
     this.ready = serviceContainer(
       `${name}-init`,
@@ -82,7 +78,7 @@ export class MariadbDatabase extends pulumi.ComponentResource {
         labels: { tenant: args.tenant, service: args.service, role: "job" },
         envs: [
           pulumi.interpolate`MYSQL_PWD=${server.rootPassword}`,
-          pulumi.interpolate`DB_PASSWORD=${password.result}`,
+          pulumi.interpolate`DB_PASSWORD=${password}`,
         ],
         networks: [{ network: server.network }],
         uploads: [{ file: INIT_SCRIPT_PATH, content: script, executable: true }],
@@ -91,7 +87,7 @@ export class MariadbDatabase extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [server.container], deleteBeforeReplace: true },
     );
-    this.password = gateOnExit(password.result, this.ready, this.initContainerName);
+    this.password = gateOnExit(password, this.ready, this.initContainerName);
     this.registerOutputs({ database: this.database, user: this.user, password: this.password });
   }
 }

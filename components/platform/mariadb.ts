@@ -1,6 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedPassword } from "./password.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
@@ -69,12 +69,8 @@ export class MariadbServer extends pulumi.ComponentResource {
     this.version = args.version ?? pinned("mariadb");
     this.memoryMb = args.memoryMb ?? MARIADB_DEFAULTS.memoryMb;
 
-    const password = new random.RandomPassword(
-      `${name}-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.rootPassword = password.result;
+    const password = generatedPassword(`${name}-password`, this);
+    this.rootPassword = password;
     this.image = pullImage(`${name}-image`, args.host, imageRef("mariadb", this.version), { parent: this });
     this.volume = stateVolume(`${name}-data`, args.host, MARIADB_DEFAULTS.volumeName, "_platform", {
       parent: this,
@@ -94,7 +90,7 @@ export class MariadbServer extends pulumi.ComponentResource {
           version: this.version,
           health: `cmd:${health}`,
         },
-        envs: [pulumi.interpolate`MARIADB_ROOT_PASSWORD=${password.result}`, "MARIADB_AUTO_UPGRADE=1"],
+        envs: [pulumi.interpolate`MARIADB_ROOT_PASSWORD=${password}`, "MARIADB_AUTO_UPGRADE=1"],
         networks: [{ network: args.network, aliases: [MARIADB_DEFAULTS.alias] }],
         volumes: [{ volume: this.volume, containerPath: MARIADB_DEFAULTS.dataPath }],
         healthcheck: { tests: ["CMD", ...health.split(" ")], interval: "10s", startPeriod: "60s" },

@@ -1,8 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { renderPostgresInit, validateDbInitArgs } from "../../templates/db-init.js";
 import { serviceContainer } from "../container.js";
+import { generatedPassword } from "./password.js";
 import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH } from "./init-job.js";
 import type { PostgresServer } from "./postgres.js";
 
@@ -71,11 +71,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     this.user = args.user ?? args.database;
     this.initContainerName = args.containerName ?? `${args.tenant}-${args.service}-dbinit`;
 
-    const password = new random.RandomPassword(
-      `${name}-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
+    const password = generatedPassword(`${name}-password`, this);
     const script = renderPostgresInit({
       host: server.hostname,
       database: this.database,
@@ -92,7 +88,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         labels: { tenant: args.tenant, service: args.service, role: "job" },
         envs: [
           pulumi.interpolate`PGPASSWORD=${server.superuserPassword}`,
-          pulumi.interpolate`DB_PASSWORD=${password.result}`,
+          pulumi.interpolate`DB_PASSWORD=${password}`,
         ],
         networks: [{ network: server.network }],
         uploads: [{ file: INIT_SCRIPT_PATH, content: script, executable: true }],
@@ -101,7 +97,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [server.container], deleteBeforeReplace: true },
     );
-    this.password = gateOnExit(password.result, this.ready, this.initContainerName);
+    this.password = gateOnExit(password, this.ready, this.initContainerName);
     this.registerOutputs({ database: this.database, user: this.user, password: this.password });
   }
 }

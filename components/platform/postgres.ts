@@ -1,6 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedPassword } from "./password.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
@@ -93,12 +93,8 @@ export class PostgresServer extends pulumi.ComponentResource {
     this.memoryMb = args.memoryMb ?? POSTGRES_DEFAULTS.memoryMb;
     this.dataPath = postgresDataPath(this.version);
 
-    const password = new random.RandomPassword(
-      `${name}-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.superuserPassword = password.result;
+    const password = generatedPassword(`${name}-password`, this);
+    this.superuserPassword = password;
     this.image = pullImage(`${name}-image`, args.host, imageRef("postgres", this.version), { parent: this });
     this.volume = stateVolume(`${name}-data`, args.host, POSTGRES_DEFAULTS.volumeName, "_platform", {
       parent: this,
@@ -120,7 +116,7 @@ export class PostgresServer extends pulumi.ComponentResource {
         },
         envs: [
           `POSTGRES_USER=${POSTGRES_DEFAULTS.superuser}`,
-          pulumi.interpolate`POSTGRES_PASSWORD=${password.result}`,
+          pulumi.interpolate`POSTGRES_PASSWORD=${password}`,
         ],
         networks: [{ network: args.network, aliases: [POSTGRES_DEFAULTS.alias] }],
         volumes: [{ volume: this.volume, containerPath: this.dataPath }],

@@ -1,6 +1,6 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedPassword } from "./password.js";
 import { pullImage, serviceContainer } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
@@ -71,12 +71,8 @@ export class Redis extends pulumi.ComponentResource {
     const version = args.version ?? pinned("redis");
     const policy = args.maxmemoryPolicy ?? REDIS_DEFAULTS.maxmemoryPolicy;
 
-    const password = new random.RandomPassword(
-      `${name}-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.password = password.result;
+    const password = generatedPassword(`${name}-password`, this);
+    this.password = password;
     const image = pullImage(`${name}-image`, args.host, imageRef("redis", version), { parent: this });
     const ping = 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG';
     this.container = serviceContainer(
@@ -87,7 +83,7 @@ export class Redis extends pulumi.ComponentResource {
         image,
         memoryMb: this.memoryMb,
         labels: { tenant: args.tenant, service: args.service, role: "cache", version, health: `cmd:${ping}` },
-        envs: [pulumi.interpolate`REDIS_PASSWORD=${password.result}`],
+        envs: [pulumi.interpolate`REDIS_PASSWORD=${password}`],
         networks: [{ network: args.network }],
         command: [
           "sh",
