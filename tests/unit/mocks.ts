@@ -18,8 +18,51 @@ export interface Recorded {
   /** Inputs exactly as the engine saw them (secrets still wrapped). */
   raw: Record<string, unknown>;
   urn: string;
+  /** URN of the parent resource (absent for top-level resources). */
   parent?: string;
+  /** Provider reference `<provider urn>::<provider id>` (explicit providers only). */
   provider?: string;
+  /** URNs of the explicit dependencies (`dependsOn`). */
+  dependencies?: string[];
+}
+
+/** What the mock monitor's register request exposes (the SDK's gRPC request). */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+interface MonitorLike {
+  registerResource(req: RegisterRequest, callback: unknown): unknown;
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * The SDK's mocks do not pass the parent, URN or dependencies to `newResource`:
+ * wrap the mock monitor so the request being registered is known (the SDK
+ * calls `newResource` synchronously inside `registerResource`).
+ */
+function captureRegistrations(): () => { urn: string; parent?: string; dependencies: string[] } | undefined {
+  let pending: { urn: string; parent?: string; dependencies: string[] } | undefined;
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike | undefined;
+  if (monitor && typeof monitor.registerResource === "function" && typeof monitor.newUrn === "function") {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      const parent = req.getParent();
+      pending = {
+        urn: monitor.newUrn(parent, req.getType(), req.getName()),
+        ...(parent ? { parent } : {}),
+        dependencies: req.getDependenciesList(),
+      };
+      try {
+        return register(req, callback);
+      } finally {
+        pending = undefined;
+      }
+    };
+  }
+  return () => pending;
 }
 
 export interface Recorder {
@@ -74,17 +117,22 @@ export async function installMocks(project = "socle", stack = "test"): Promise<R
     },
     names: (type) => resources.filter((r) => r.type === type).map((r) => r.name),
   };
+  let registering: () => { urn: string; parent?: string; dependencies: string[] } | undefined = () =>
+    undefined;
   await pulumi.runtime.setMocks(
     {
       newResource: (a: pulumi.runtime.MockResourceArgs) => {
         const raw = a.inputs as Record<string, unknown>;
+        const reg = registering();
         resources.push({
           type: a.type,
           name: a.name,
           inputs: unwrap(raw) as Record<string, unknown>,
           raw,
-          urn: (a as { urn?: string }).urn ?? "",
+          urn: reg?.urn ?? (a as { urn?: string }).urn ?? "",
           provider: a.provider,
+          ...(reg?.parent !== undefined ? { parent: reg.parent } : {}),
+          ...(reg ? { dependencies: reg.dependencies } : {}),
         });
         const state: Record<string, unknown> = { ...raw };
         if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw-${a.name}`;
@@ -98,6 +146,7 @@ export async function installMocks(project = "socle", stack = "test"): Promise<R
     stack,
     false,
   );
+  registering = captureRegistrations();
   shared = recorder;
   return recorder;
 }
