@@ -1,0 +1,256 @@
+/**
+ * `socle:target`: where the containers run (the local Docker engine, the
+ * default, or VMs on a Proxmox VE cluster). Pure; used by stacks/config.ts.
+ */
+import type { HostSpec, LocalTarget, ProxmoxTarget } from "./config.js";
+import {
+  BOOL,
+  CIDR,
+  DOCKER_HOST,
+  EMAIL,
+  HTTPS_URL,
+  IPV4,
+  SLUG,
+  SSH_KEY,
+  at,
+  int,
+  ipv4,
+  ipv4String,
+  isLabel,
+  isObject,
+  oneOf,
+  type Check,
+  type Cidr,
+  type Reader,
+} from "./config-checks.js";
+
+export const TARGET_DEFAULTS = {
+  local: { dockerHost: "unix:///var/run/docker.sock", memoryMb: 16384 },
+  proxmox: {
+    insecure: false,
+    datastore: "local-lvm",
+    snippetsDatastore: "local",
+    bridge: "vmbr0",
+    sshUser: "socle",
+    ha: false,
+    reserveMb: 1024,
+  },
+} as const;
+
+export const TARGET_KINDS = ["local", "proxmox"] as const;
+const LOCAL_KEYS = ["kind", "dockerHost", "memoryMb", "acmeEmail"];
+const PROXMOX_KEYS = [
+  "kind",
+  "endpoint",
+  "insecure",
+  "nodes",
+  "templateVmId",
+  "datastore",
+  "snippetsDatastore",
+  "bridge",
+  "vlanId",
+  "network",
+  "sshPublicKeys",
+  "sshUser",
+  "hosts",
+  "ha",
+  "acmeEmail",
+  "reserveMb",
+];
+const NETWORK_KEYS = ["cidr", "gateway", "firstAddress", "dns"];
+const HOST_KEYS = ["name", "cores", "memoryMb", "diskGb", "node"];
+
+const pred = (what: string, re: RegExp): Check<string> => ({
+  what,
+  parse: (v) => (typeof v === "string" && re.test(v) ? v : undefined),
+});
+const NODE: Check<string> = {
+  what: "a Proxmox node name (a-z, 0-9 and -)",
+  parse: (v) => (typeof v === "string" && isLabel(v) ? v : undefined),
+};
+const STORAGE = pred('a Proxmox storage name (e.g. "local-lvm")', /^[a-z][a-z0-9._-]*[a-z0-9]$/);
+const BRIDGE = pred('a bridge interface name (e.g. "vmbr0")', /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/);
+const USER = pred('a Linux user name (e.g. "socle")', /^[a-z_][a-z0-9_-]{0,31}$/);
+const KIND = oneOf("a target kind (local or proxmox)", TARGET_KINDS);
+
+/** The host names a tenant may be pinned to (`local` for the local target). */
+export function hostNames(target: LocalTarget | ProxmoxTarget): string[] {
+  return target.kind === "local" ? ["local"] : target.hosts.map((h) => h.name);
+}
+
+/** Host name → IPv4 address: hosts take consecutive addresses from `network.firstAddress`. */
+export function hostAddresses(target: ProxmoxTarget): Record<string, string> {
+  const first = ipv4(target.network.firstAddress)!;
+  return Object.fromEntries(target.hosts.map((h, i) => [h.name, ipv4String(first + i)]));
+}
+
+/** Reads `socle:target` (default `{kind: local}`); undefined when invalid (errors in `r`). */
+export function readTarget(r: Reader, v: unknown): LocalTarget | ProxmoxTarget | undefined {
+  const path = "socle:target";
+  if (v === undefined || v === null) return { kind: "local", ...TARGET_DEFAULTS.local };
+  if (!isObject(v)) {
+    r.invalid(path, v, "an object");
+    return undefined;
+  }
+  const kind = r.required(at(path, "kind"), v.kind, KIND);
+  if (kind === "local") return readLocal(r, path, v);
+  if (kind === "proxmox") return readProxmox(r, path, v);
+  return undefined;
+}
+
+function readLocal(r: Reader, path: string, v: Record<string, unknown>): LocalTarget {
+  r.object(path, v, "an object", LOCAL_KEYS);
+  const d = TARGET_DEFAULTS.local;
+  const acmeEmail = r.optional(at(path, "acmeEmail"), v.acmeEmail, EMAIL);
+  return {
+    kind: "local",
+    dockerHost: r.withDefault(at(path, "dockerHost"), v.dockerHost, DOCKER_HOST, d.dockerHost),
+    memoryMb: r.withDefault(at(path, "memoryMb"), v.memoryMb, int(2048), d.memoryMb),
+    ...(acmeEmail !== undefined ? { acmeEmail } : {}),
+  };
+}
+
+/** A required, non-empty list. */
+function requiredList<T>(
+  r: Reader,
+  path: string,
+  v: unknown,
+  what: string,
+  item: (p: string, x: unknown) => T | undefined,
+): T[] | undefined {
+  if (v === undefined || v === null) {
+    r.add(path, `missing (${what})`);
+    return undefined;
+  }
+  return r.list(path, v, what, item)?.filter((x): x is T => x !== undefined);
+}
+
+function readProxmox(r: Reader, path: string, v: Record<string, unknown>): ProxmoxTarget {
+  r.object(path, v, "an object", PROXMOX_KEYS);
+  const d = TARGET_DEFAULTS.proxmox;
+  const p = (k: string) => at(path, k);
+
+  const nodes = requiredList(r, p("nodes"), v.nodes, "a list of at least one Proxmox node name", (ip, x) =>
+    r.value(ip, x, NODE),
+  );
+  if (Array.isArray(v.nodes)) {
+    r.unique(
+      v.nodes.map((n, i) => ({ path: `${p("nodes")}[${i}]`, value: typeof n === "string" ? n : undefined })),
+    );
+  }
+  const hosts = requiredList(r, p("hosts"), v.hosts, "a list of at least one host", (hp, x) =>
+    readHost(r, hp, x, nodes),
+  );
+  if (Array.isArray(v.hosts)) {
+    r.unique(
+      v.hosts.map((h, i) => ({
+        path: `${p("hosts")}[${i}].name`,
+        value: isObject(h) && typeof h.name === "string" ? h.name : undefined,
+      })),
+    );
+  }
+  const sshPublicKeys = requiredList(
+    r,
+    p("sshPublicKeys"),
+    v.sshPublicKeys,
+    "a list of SSH public keys",
+    (kp, x) => r.value(kp, x, SSH_KEY),
+  );
+  const ha = r.withDefault(p("ha"), v.ha, BOOL, d.ha);
+  if (ha && nodes && nodes.length < 2) r.add(p("ha"), `true needs at least 2 nodes in ${p("nodes")}`);
+  const reserveMb = r.withDefault(p("reserveMb"), v.reserveMb, int(0), d.reserveMb);
+  hosts?.forEach((h, i) => {
+    if (h.memoryMb !== undefined && reserveMb >= h.memoryMb) {
+      r.add(p("reserveMb"), `${reserveMb} is not less than ${p("hosts")}[${i}].memoryMb (${h.memoryMb})`);
+    }
+  });
+  const vlanId = r.optional(p("vlanId"), v.vlanId, int(1, 4094));
+  const acmeEmail = r.optional(p("acmeEmail"), v.acmeEmail, EMAIL);
+  return {
+    kind: "proxmox",
+    endpoint: r.required(p("endpoint"), v.endpoint, HTTPS_URL)!,
+    insecure: r.withDefault(p("insecure"), v.insecure, BOOL, d.insecure),
+    nodes: nodes!,
+    templateVmId: r.required(p("templateVmId"), v.templateVmId, int(100, 999_999_999))!,
+    datastore: r.withDefault(p("datastore"), v.datastore, STORAGE, d.datastore),
+    snippetsDatastore: r.withDefault(
+      p("snippetsDatastore"),
+      v.snippetsDatastore,
+      STORAGE,
+      d.snippetsDatastore,
+    ),
+    bridge: r.withDefault(p("bridge"), v.bridge, BRIDGE, d.bridge),
+    ...(vlanId !== undefined ? { vlanId } : {}),
+    network: readNetwork(r, p("network"), v.network, hosts?.length ?? 0)!,
+    sshPublicKeys: sshPublicKeys!,
+    sshUser: r.withDefault(p("sshUser"), v.sshUser, USER, d.sshUser),
+    hosts: hosts!,
+    ha,
+    ...(acmeEmail !== undefined ? { acmeEmail } : {}),
+    reserveMb,
+  };
+}
+
+function readHost(r: Reader, path: string, v: unknown, nodes: string[] | undefined): HostSpec | undefined {
+  const o = r.object(path, v, "a host (an object with name, cores, memoryMb, diskGb)", HOST_KEYS);
+  if (!o) return undefined;
+  const node = r.optional(at(path, "node"), o.node, NODE);
+  if (node !== undefined && nodes && !nodes.includes(node)) {
+    r.add(at(path, "node"), `"${node}" is not one of the target's nodes (${nodes.join(", ")})`);
+  }
+  return {
+    name: r.required(at(path, "name"), o.name, SLUG)!,
+    cores: r.required(at(path, "cores"), o.cores, int(1, 128))!,
+    memoryMb: r.required(at(path, "memoryMb"), o.memoryMb, int(2048))!,
+    diskGb: r.required(at(path, "diskGb"), o.diskGb, int(20))!,
+    ...(node !== undefined ? { node } : {}),
+  };
+}
+
+function inside(cidr: Cidr, ip: number): boolean {
+  return ip > cidr.network && ip < cidr.network + cidr.size - 1;
+}
+
+function readNetwork(
+  r: Reader,
+  path: string,
+  v: unknown,
+  hostCount: number,
+): ProxmoxTarget["network"] | undefined {
+  if (v === undefined || v === null) {
+    r.add(path, "missing (an object with cidr, gateway and firstAddress)");
+    return undefined;
+  }
+  const o = r.object(path, v, "an object with cidr, gateway and firstAddress", NETWORK_KEYS);
+  if (!o) return undefined;
+  const cidr = r.required(at(path, "cidr"), o.cidr, CIDR);
+  const gateway = r.required(at(path, "gateway"), o.gateway, IPV4);
+  const firstAddress = r.required(at(path, "firstAddress"), o.firstAddress, IPV4);
+  const dns =
+    o.dns === undefined || o.dns === null
+      ? gateway !== undefined
+        ? [gateway]
+        : []
+      : (r
+          .list(at(path, "dns"), o.dns, "a list of IPv4 addresses", (dp, x) => r.value(dp, x, IPV4))
+          ?.filter((x): x is string => x !== undefined) ?? []);
+  if (cidr) {
+    const where = `a host address in ${cidr.text}`;
+    const gw = gateway !== undefined ? ipv4(gateway)! : undefined;
+    const first = firstAddress !== undefined ? ipv4(firstAddress)! : undefined;
+    if (gw !== undefined && !inside(cidr, gw)) r.invalid(at(path, "gateway"), gateway, where);
+    if (first !== undefined && !inside(cidr, first)) r.invalid(at(path, "firstAddress"), firstAddress, where);
+    else if (first !== undefined && hostCount > 0) {
+      const room = cidr.network + cidr.size - 1 - first;
+      if (room < hostCount) {
+        r.add(
+          at(path, "firstAddress"),
+          `"${firstAddress}" leaves room for ${room} host${room === 1 ? "" : "s"} in ${cidr.text}, not ${hostCount}`,
+        );
+      } else if (gw !== undefined && gw >= first && gw < first + hostCount) {
+        r.add(at(path, "gateway"), `"${gateway}" is already used by socle:target.hosts[${gw - first}]`);
+      }
+    }
+  }
+  return { cidr: cidr?.text ?? "", gateway: gateway ?? "", firstAddress: firstAddress ?? "", dns };
+}
