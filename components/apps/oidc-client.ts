@@ -70,7 +70,7 @@ export class OidcClient extends pulumi.ComponentResource {
       { length: OIDC_DEFAULTS.secretLength, special: false },
       { parent: this },
     );
-    this.clientSecret = secret.result;
+    this.clientSecret = pulumi.secret(secret.result);
 
     const kcOpts = { parent: this, provider: args.realm.provider, dependsOn: args.realm.dependsOn };
     const client = new keycloak.openid.Client(
@@ -81,7 +81,7 @@ export class OidcClient extends pulumi.ComponentResource {
         name: args.clientId,
         enabled: true,
         accessType: "CONFIDENTIAL",
-        clientSecret: secret.result,
+        clientSecret: this.clientSecret,
         standardFlowEnabled: true,
         implicitFlowEnabled: false,
         directAccessGrantsEnabled: false,
