@@ -1,0 +1,439 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
+import {
+  checkInitExit,
+  Memcached,
+  MariadbDatabase,
+  Platform,
+  postgresDataPath,
+  PostgresDatabase,
+  PostgresServer,
+  Redis,
+  validatePostgresServerArgs,
+} from "../../components/platform/index.js";
+import { renderMariadbInit, renderPostgresInit } from "../../templates/db-init.js";
+import {
+  envOf,
+  installMocks,
+  labelsOf,
+  resolve,
+  secretPaths,
+  settle,
+  type Recorded,
+  type Recorder,
+} from "./mocks.js";
+
+const CONTAINER = "docker:index/container:Container";
+const NETWORK = "docker:index/network:Network";
+const IMAGE = "docker:index/remoteImage:RemoteImage";
+const VOLUME = "docker:index/volume:Volume";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+
+const LOGS = { logDriver: "json-file", logOpts: { "max-file": "3", "max-size": "10m" } };
+
+let rec: Recorder;
+let host: LocalDockerHost;
+let platform: Platform;
+let pgdb: PostgresDatabase;
+let mdb: MariadbDatabase;
+let redis: Redis;
+
+function urnOf(type: string, name: string): string {
+  return rec.get(type, name).urn;
+}
+function component(type: string, name: string): Recorded {
+  return rec.get(`socle:platform:${type}`, name);
+}
+
+beforeAll(async () => {
+  rec = await installMocks();
+  host = new LocalDockerHost("local");
+  platform = new Platform("plat", { host });
+  pgdb = new PostgresDatabase("demo-nc-db", {
+    server: platform.postgres,
+    database: "demo_nextcloud",
+    extensions: ["unaccent", "pg_trgm"],
+    tenant: "demo",
+    service: "nextcloud",
+  });
+  mdb = new MariadbDatabase("demo-wp-db", {
+    server: platform.mariadb,
+    database: "demo_wp_club",
+    user: "demo_wp_club_user",
+    tenant: "demo",
+    service: "wordpress-club",
+  });
+  redis = new Redis("demo-nc-redis", {
+    host,
+    network: platform.tenantNetwork("demo"),
+    tenant: "demo",
+    service: "nextcloud",
+    containerName: "demo-nextcloud-redis",
+  });
+  new Memcached("demo-sogo-mc", {
+    host,
+    network: platform.tenantNetwork("demo"),
+    tenant: "demo",
+    service: "sogo",
+    containerName: "demo-sogo-memcached",
+  });
+  await settle();
+});
+
+describe("Platform", () => {
+  it("declares socle-web and the internal socle-backend, children of the platform", () => {
+    expect(rec.get(NETWORK, "plat-web").inputs).toEqual({ name: "socle-web" });
+    expect(rec.get(NETWORK, "plat-backend").inputs).toEqual({ name: "socle-backend", internal: true });
+    const platUrn = component("Platform", "plat").urn;
+    for (const n of ["plat-web", "plat-backend", "plat-t-demo"])
+      expect(rec.get(NETWORK, n).parent).toBe(platUrn);
+    expect(component("PostgresServer", "plat-postgres").parent).toBe(platUrn);
+    expect(component("MariadbServer", "plat-mariadb").parent).toBe(platUrn);
+    for (const n of ["plat-web", "plat-backend"]) {
+      expect(rec.get(NETWORK, n).provider).toMatch(/::local-docker::/);
+    }
+  });
+
+  it("memoizes tenant networks: one internal socle-t-<slug> per tenant", async () => {
+    expect(platform.tenantNetwork("demo")).toBe(platform.tenantNetwork("demo"));
+    const other = platform.tenantNetwork("autre-ville");
+    expect(other).not.toBe(platform.tenantNetwork("demo"));
+    await settle();
+    expect(rec.get(NETWORK, "plat-t-demo").inputs).toEqual({ name: "socle-t-demo", internal: true });
+    expect(rec.get(NETWORK, "plat-t-autre-ville").inputs).toEqual({
+      name: "socle-t-autre-ville",
+      internal: true,
+    });
+    expect(rec.names(NETWORK).filter((n) => n === "plat-t-demo")).toHaveLength(1);
+    expect(() => platform.tenantNetwork("Demo Ville")).toThrow(
+      'platform: tenant "Demo Ville" is not a slug ([a-z0-9-])',
+    );
+  });
+
+  it("counts the memory of its database servers", () => {
+    expect(platform.memoryMb).toBe(2048);
+  });
+});
+
+describe("PostgresServer", () => {
+  it("runs the pinned official image with a generated secret superuser password", async () => {
+    const c = rec.get(CONTAINER, "plat-postgres-container");
+    expect(rec.get(IMAGE, "plat-postgres-image").inputs).toEqual({
+      name: "postgres:17.6-bookworm",
+      keepLocally: true,
+    });
+    expect(rec.get(PASSWORD, "plat-postgres-password").inputs).toEqual({ length: 32, special: false });
+    expect(rec.get(VOLUME, "plat-postgres-data").inputs).toEqual({
+      name: "socle-postgres-data",
+      labels: [{ label: "socle.tenant", value: "_platform" }],
+    });
+    expect(c.inputs).toEqual({
+      name: "socle-postgres",
+      image: "sha256:plat-postgres-image",
+      restart: "unless-stopped",
+      memory: 1024,
+      envs: ["POSTGRES_USER=postgres", "POSTGRES_PASSWORD=pw-plat-postgres-password"],
+      labels: [
+        { label: "socle.health", value: "cmd:pg_isready -U postgres" },
+        { label: "socle.role", value: "db" },
+        { label: "socle.service", value: "postgres" },
+        { label: "socle.tenant", value: "_platform" },
+        { label: "socle.version", value: "17.6" },
+      ],
+      networksAdvanced: [{ name: "socle-backend", aliases: ["postgres"] }],
+      volumes: [{ volumeName: "socle-postgres-data", containerPath: "/var/lib/postgresql/data" }],
+      healthcheck: {
+        tests: ["CMD-SHELL", "pg_isready -U postgres"],
+        interval: "10s",
+        timeout: "10s",
+        retries: 5,
+        startPeriod: "60s",
+      },
+      ...LOGS,
+      wait: true,
+      waitTimeout: 600,
+    });
+    expect(secretPaths(c.raw)).toEqual(["envs"]);
+    expect(await pulumi.isSecret(platform.postgres.superuserPassword)).toBe(true);
+  });
+
+  it("mounts /var/lib/postgresql/data up to 17 and /var/lib/postgresql from 18", async () => {
+    expect(postgresDataPath("15.14")).toBe("/var/lib/postgresql/data");
+    expect(postgresDataPath("17.6")).toBe("/var/lib/postgresql/data");
+    expect(postgresDataPath("18.0")).toBe("/var/lib/postgresql");
+    expect(postgresDataPath("19.1")).toBe("/var/lib/postgresql");
+    const p18 = new Platform("p18", { host, postgresVersion: "18.0", postgresMemoryMb: 2048 });
+    await settle();
+    expect(p18.postgres.dataPath).toBe("/var/lib/postgresql");
+    const c = rec.get(CONTAINER, "p18-postgres-container").inputs;
+    expect(c.volumes).toEqual([{ volumeName: "socle-postgres-data", containerPath: "/var/lib/postgresql" }]);
+    expect(c.memory).toBe(2048);
+    expect(rec.get(IMAGE, "p18-postgres-image").inputs.name).toBe("postgres:18.0-bookworm");
+    expect(labelsOf(rec.get(CONTAINER, "p18-postgres-container"))["socle.version"]).toBe("18.0");
+  });
+
+  it("refuses versions it cannot run and tiny memory limits, with exact messages", () => {
+    const network = platform.backend;
+    const cases: [Partial<Parameters<typeof validatePostgresServerArgs>[0]>, string][] = [
+      [{ version: "latest" }, 'postgres: version "latest" is not a version number like 17.6'],
+      [{ version: "14.19" }, 'postgres: version "14.19" is older than 15'],
+      [{ memoryMb: 100 }, "postgres: memoryMb must be an integer >= 256, got 100"],
+    ];
+    for (const [extra, msg] of cases) {
+      expect(() => validatePostgresServerArgs({ host, network, ...extra })).toThrow(msg);
+    }
+    expect(() => new PostgresServer("bad-pg", { host, network, version: "14.19" })).toThrow("older than 15");
+  });
+});
+
+describe("PostgresDatabase", () => {
+  it("exposes host, port, names and a secret password", async () => {
+    expect([pgdb.host, pgdb.port, pgdb.database, pgdb.user]).toEqual([
+      "postgres",
+      5432,
+      "demo_nextcloud",
+      "demo_nextcloud",
+    ]);
+    expect(await pulumi.isSecret(pgdb.password)).toBe(true);
+    expect(await resolve(pgdb.password)).toBe("pw-demo-nc-db-password");
+  });
+
+  it("initialises through a one-shot container on socle-backend, passwords in env only", () => {
+    const c = rec.get(CONTAINER, "demo-nc-db-init");
+    expect(c.inputs).toEqual({
+      name: "demo-nextcloud-dbinit",
+      image: "sha256:plat-postgres-image",
+      restart: "no",
+      mustRun: false,
+      attach: true,
+      logs: true,
+      memory: 64,
+      envs: ["PGPASSWORD=pw-plat-postgres-password", "DB_PASSWORD=pw-demo-nc-db-password"],
+      labels: [
+        { label: "socle.role", value: "job" },
+        { label: "socle.service", value: "nextcloud" },
+        { label: "socle.tenant", value: "demo" },
+      ],
+      networksAdvanced: [{ name: "socle-backend" }],
+      uploads: [
+        {
+          file: "/socle/db-init.sh",
+          executable: true,
+          content: renderPostgresInit({
+            host: "postgres",
+            database: "demo_nextcloud",
+            user: "demo_nextcloud",
+            extensions: ["pg_trgm", "unaccent"],
+          }),
+        },
+      ],
+      entrypoints: ["/bin/sh", "/socle/db-init.sh"],
+      ...LOGS,
+      wait: false,
+      waitTimeout: 600,
+    });
+    expect(secretPaths(c.raw)).toEqual(["envs"]);
+    const script = (c.inputs.uploads as { content: string }[])[0]!.content;
+    expect(script).not.toContain("pw-");
+    expect(script).toContain(
+      'CREATE EXTENSION IF NOT EXISTS "pg_trgm";\nCREATE EXTENSION IF NOT EXISTS "unaccent";',
+    );
+    expect(script).toContain('REVOKE ALL ON DATABASE :"db" FROM PUBLIC;');
+    expect(c.parent).toBe(component("PostgresDatabase", "demo-nc-db").urn);
+    expect(c.dependencies).toContain(urnOf(CONTAINER, "plat-postgres-container"));
+  });
+
+  it("fails the deployment with an exact message when the initialiser exits non-zero", () => {
+    expect(() => checkInitExit("demo-nextcloud-dbinit", 0)).not.toThrow();
+    expect(() => checkInitExit("demo-nextcloud-dbinit", undefined)).not.toThrow();
+    expect(() => checkInitExit("demo-nextcloud-dbinit", 3)).toThrow(
+      "demo-nextcloud-dbinit: database initialisation failed with exit code 3; read `docker logs demo-nextcloud-dbinit`, " +
+        "fix the cause, then `docker rm demo-nextcloud-dbinit` and run `pulumi up --refresh`",
+    );
+  });
+
+  it("validates names before declaring anything", () => {
+    const base = { server: platform.postgres, tenant: "demo", service: "nextcloud" };
+    expect(() => new PostgresDatabase("x1", { ...base, database: "demo-nextcloud" })).toThrow(
+      'db init: database "demo-nextcloud" must match ^[a-z_][a-z0-9_]{0,62}$',
+    );
+    expect(() => new PostgresDatabase("x2", { ...base, database: "ok", user: "Robert'); DROP" })).toThrow(
+      `db init: user "Robert'); DROP" must match`,
+    );
+    expect(() => new PostgresDatabase("x3", { ...base, database: "ok", extensions: ["x;y"] })).toThrow(
+      'db init: extension "x;y" must match',
+    );
+    expect(() => new PostgresDatabase("x4", { ...base, database: "ok", tenant: "Demo" })).toThrow(
+      'postgres database ok: tenant "Demo" is not a slug',
+    );
+  });
+});
+
+describe("MariadbServer and MariadbDatabase", () => {
+  it("runs the pinned official image with root password, auto-upgrade and the image's healthcheck", () => {
+    const c = rec.get(CONTAINER, "plat-mariadb-container");
+    expect(rec.get(IMAGE, "plat-mariadb-image").inputs.name).toBe("mariadb:11.4.8");
+    expect(c.inputs).toEqual({
+      name: "socle-mariadb",
+      image: "sha256:plat-mariadb-image",
+      restart: "unless-stopped",
+      memory: 1024,
+      envs: ["MARIADB_ROOT_PASSWORD=pw-plat-mariadb-password", "MARIADB_AUTO_UPGRADE=1"],
+      labels: [
+        { label: "socle.health", value: "cmd:healthcheck.sh --connect --innodb_initialized" },
+        { label: "socle.role", value: "db" },
+        { label: "socle.service", value: "mariadb" },
+        { label: "socle.tenant", value: "_platform" },
+        { label: "socle.version", value: "11.4.8" },
+      ],
+      networksAdvanced: [{ name: "socle-backend", aliases: ["mariadb"] }],
+      volumes: [{ volumeName: "socle-mariadb-data", containerPath: "/var/lib/mysql" }],
+      healthcheck: {
+        tests: ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"],
+        interval: "10s",
+        timeout: "10s",
+        retries: 5,
+        startPeriod: "60s",
+      },
+      ...LOGS,
+      wait: true,
+      waitTimeout: 600,
+    });
+    expect(secretPaths(c.raw)).toEqual(["envs"]);
+  });
+
+  it("creates the database and user through a one-shot container", async () => {
+    expect([mdb.host, mdb.port, mdb.database, mdb.user]).toEqual([
+      "mariadb",
+      3306,
+      "demo_wp_club",
+      "demo_wp_club_user",
+    ]);
+    expect(await pulumi.isSecret(mdb.password)).toBe(true);
+    const c = rec.get(CONTAINER, "demo-wp-db-init");
+    expect(c.inputs).toMatchObject({
+      name: "demo-wordpress-club-dbinit",
+      image: "sha256:plat-mariadb-image",
+      restart: "no",
+      mustRun: false,
+      attach: true,
+      memory: 64,
+      envs: ["MYSQL_PWD=pw-plat-mariadb-password", "DB_PASSWORD=pw-demo-wp-db-password"],
+      networksAdvanced: [{ name: "socle-backend" }],
+      entrypoints: ["/bin/sh", "/socle/db-init.sh"],
+      uploads: [
+        {
+          file: "/socle/db-init.sh",
+          executable: true,
+          content: renderMariadbInit({
+            host: "mariadb",
+            database: "demo_wp_club",
+            user: "demo_wp_club_user",
+          }),
+        },
+      ],
+    });
+    expect(labelsOf(c)).toEqual({
+      "socle.role": "job",
+      "socle.service": "wordpress-club",
+      "socle.tenant": "demo",
+    });
+    expect(secretPaths(c.raw)).toEqual(["envs"]);
+    expect(c.dependencies).toContain(urnOf(CONTAINER, "plat-mariadb-container"));
+  });
+});
+
+describe("Redis and Memcached", () => {
+  it("Redis: per instance on the tenant network, password from env, no persistence, maxmemory under the limit", async () => {
+    const c = rec.get(CONTAINER, "demo-nc-redis-container");
+    expect(rec.get(IMAGE, "demo-nc-redis-image").inputs.name).toBe("redis:7.4.6-bookworm");
+    const ping = 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG';
+    expect(c.inputs).toEqual({
+      name: "demo-nextcloud-redis",
+      image: "sha256:demo-nc-redis-image",
+      restart: "unless-stopped",
+      memory: 128,
+      envs: ["REDIS_PASSWORD=pw-demo-nc-redis-password"],
+      command: [
+        "sh",
+        "-c",
+        'exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory 96mb --maxmemory-policy volatile-lru --save "" --appendonly no',
+      ],
+      labels: [
+        { label: "socle.health", value: `cmd:${ping}` },
+        { label: "socle.role", value: "cache" },
+        { label: "socle.service", value: "nextcloud" },
+        { label: "socle.tenant", value: "demo" },
+        { label: "socle.version", value: "7.4.6" },
+      ],
+      networksAdvanced: [{ name: "socle-t-demo" }],
+      healthcheck: {
+        tests: ["CMD-SHELL", ping],
+        interval: "10s",
+        timeout: "10s",
+        retries: 5,
+        startPeriod: "10s",
+      },
+      ...LOGS,
+      wait: true,
+      waitTimeout: 600,
+    });
+    expect(secretPaths(c.raw)).toEqual(["envs"]);
+    expect([redis.host, redis.port]).toEqual(["demo-nextcloud-redis", 6379]);
+    expect(await pulumi.isSecret(redis.password)).toBe(true);
+  });
+
+  it("Memcached: per instance on the tenant network, -m under the limit", () => {
+    const c = rec.get(CONTAINER, "demo-sogo-mc-container");
+    expect(rec.get(IMAGE, "demo-sogo-mc-image").inputs.name).toBe("memcached:1.6.39-bookworm");
+    expect(c.inputs).toMatchObject({
+      name: "demo-sogo-memcached",
+      memory: 64,
+      command: ["memcached", "-m", "48", "-c", "1024"],
+      networksAdvanced: [{ name: "socle-t-demo" }],
+      restart: "unless-stopped",
+    });
+    expect(c.inputs.envs).toBeUndefined();
+    expect(labelsOf(c)).toMatchObject({
+      "socle.role": "cache",
+      "socle.service": "sogo",
+      "socle.tenant": "demo",
+    });
+    expect((c.inputs.healthcheck as { tests: string[] }).tests.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
+  });
+
+  it("refuse bad names and limits", () => {
+    const network = platform.tenantNetwork("demo");
+    const base = { host, network, tenant: "demo", service: "x" };
+    expect(() => new Redis("bad-r", { ...base, containerName: "Bad Name" })).toThrow(
+      'redis: containerName "Bad Name" is not a container name',
+    );
+    expect(() => new Memcached("bad-m", { ...base, containerName: "m", memoryMb: 8 })).toThrow(
+      "memcached m: memoryMb must be an integer >= 16, got 8",
+    );
+  });
+});
+
+describe("platform-wide security facts", () => {
+  it("no platform container publishes a port; databases are only on socle-backend", () => {
+    for (const c of rec.byType(CONTAINER)) expect(c.inputs.ports, c.name).toBeUndefined();
+    for (const name of ["plat-postgres-container", "plat-mariadb-container"]) {
+      expect(rec.get(CONTAINER, name).inputs.networksAdvanced).toHaveLength(1);
+    }
+  });
+
+  it("every container has a memory limit and a pinned image, every password input is secret", () => {
+    for (const c of rec.byType(CONTAINER)) {
+      expect(c.inputs.memory, c.name).toBeGreaterThan(0);
+      const env = envOf(c);
+      for (const [k, v] of Object.entries(env)) {
+        if (/PASSWORD|PWD/.test(k)) {
+          expect(v, `${c.name} ${k}`).toMatch(/^pw-/);
+          expect(secretPaths(c.raw), c.name).toContain("envs");
+        }
+      }
+    }
+    for (const i of rec.byType(IMAGE)) expect(i.inputs.name, i.name).toMatch(/:[0-9]/);
+  });
+});
