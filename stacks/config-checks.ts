@@ -4,7 +4,7 @@
  * predicates (slug, domain, email, IPv4/CIDR, SSH key, OnCalendar schedule …).
  *
  * Message shapes (every line starts with the config path, `socle:…`):
- * - `<path>: missing (<what>)`                  a required key is absent (or null)
+ * - `<path>: missing, expected <what>`          a required key is absent (or null)
  * - `<path>: <json value> is not <what>`        wrong type, format or range
  * - `<path>: unknown key (did you mean "<k>"?)` a typo; or `(expected one of: a, b)`
  * - `<path>: <json value> is already used by <path>`   a duplicate
@@ -84,7 +84,7 @@ export class Reader {
   /** A required value: absent or null is `missing`. */
   required<T>(path: string, v: unknown, c: Check<T>): T | undefined {
     if (v === undefined || v === null) {
-      this.add(path, `missing (${c.what})`);
+      this.add(path, `missing, expected ${c.what}`);
       return undefined;
     }
     return this.value(path, v, c);
@@ -269,18 +269,33 @@ export function isHostPort(s: string): boolean {
 }
 export const HOST_PORT = pred('host:port (e.g. "imap.mairie.example:993")', isHostPort);
 
+/** The length-prefixed fields of an SSH public key blob, or undefined when it does not parse exactly. */
+function sshFields(blob: Buffer): Buffer[] | undefined {
+  const fields: Buffer[] = [];
+  let at = 0;
+  while (at < blob.length) {
+    if (at + 4 > blob.length) return undefined;
+    const len = blob.readUInt32BE(at);
+    if (at + 4 + len > blob.length) return undefined;
+    fields.push(blob.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return fields;
+}
+
 /**
  * An OpenSSH public key line: `<type> <base64> [comment]`, type ssh-ed25519,
  * ssh-rsa or ecdsa-sha2-*, and the base64 blob must decode to a key of that
- * same type (catches truncated or mixed-up pastes).
+ * same type with all its fields (catches truncated or mixed-up pastes).
  */
 export function isSshKey(s: string): boolean {
-  const m = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-[a-z0-9]+) ([A-Za-z0-9+/]+={0,2})(?: \S.*)?$/.exec(s);
+  const m = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-([a-z0-9]+)) ([A-Za-z0-9+/]+={0,2})(?: \S.*)?$/.exec(s);
   if (!m) return false;
-  const blob = Buffer.from(m[2]!, "base64");
-  if (blob.length < 4) return false;
-  const len = blob.readUInt32BE(0);
-  return blob.length >= 4 + len && blob.subarray(4, 4 + len).toString("latin1") === m[1];
+  const fields = sshFields(Buffer.from(m[3]!, "base64"));
+  if (!fields || fields[0]?.toString("latin1") !== m[1]) return false;
+  if (m[1] === "ssh-ed25519") return fields.length === 2 && fields[1]!.length === 32;
+  if (m[1] === "ssh-rsa") return fields.length === 3 && fields[2]!.length >= 128;
+  return fields.length === 3 && fields[1]!.toString("latin1") === m[2] && fields[2]!.length > 0;
 }
 export const SSH_KEY = pred(
   "an SSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-* with its base64 key)",

@@ -71,7 +71,7 @@ const NODE: Check<string> = {
 const STORAGE = pred('a Proxmox storage name (e.g. "local-lvm")', /^[a-z][a-z0-9._-]*[a-z0-9]$/);
 const BRIDGE = pred('a bridge interface name (e.g. "vmbr0")', /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/);
 const USER = pred('a Linux user name (e.g. "socle")', /^[a-z_][a-z0-9_-]{0,31}$/);
-const KIND = oneOf("a target kind (local or proxmox)", TARGET_KINDS);
+const KIND = oneOf('"local" or "proxmox"', TARGET_KINDS);
 
 /** The host names a tenant may be pinned to (`local` for the local target). */
 export function hostNames(target: LocalTarget | ProxmoxTarget): string[] {
@@ -119,7 +119,7 @@ function requiredList<T>(
   item: (p: string, x: unknown) => T | undefined,
 ): T[] | undefined {
   if (v === undefined || v === null) {
-    r.add(path, `missing (${what})`);
+    r.add(path, `missing, expected ${what}`);
     return undefined;
   }
   return r.list(path, v, what, item)?.filter((x): x is T => x !== undefined);
@@ -129,26 +129,24 @@ function readProxmox(r: Reader, path: string, v: Record<string, unknown>): Proxm
   r.object(path, v, "an object", PROXMOX_KEYS);
   const d = TARGET_DEFAULTS.proxmox;
   const p = (k: string) => at(path, k);
-
+  // Read in the documented key order, so that errors come out in that order.
+  const endpoint = r.required(p("endpoint"), v.endpoint, HTTPS_URL);
+  const insecure = r.withDefault(p("insecure"), v.insecure, BOOL, d.insecure);
   const nodes = requiredList(r, p("nodes"), v.nodes, "a list of at least one Proxmox node name", (ip, x) =>
     r.value(ip, x, NODE),
   );
-  if (Array.isArray(v.nodes)) {
-    r.unique(
-      v.nodes.map((n, i) => ({ path: `${p("nodes")}[${i}]`, value: typeof n === "string" ? n : undefined })),
-    );
-  }
-  const hosts = requiredList(r, p("hosts"), v.hosts, "a list of at least one host", (hp, x) =>
-    readHost(r, hp, x, nodes),
+  uniqueNames(r, p("nodes"), v.nodes, "");
+  const templateVmId = r.required(p("templateVmId"), v.templateVmId, int(100, 999_999_999));
+  const datastore = r.withDefault(p("datastore"), v.datastore, STORAGE, d.datastore);
+  const snippetsDatastore = r.withDefault(
+    p("snippetsDatastore"),
+    v.snippetsDatastore,
+    STORAGE,
+    d.snippetsDatastore,
   );
-  if (Array.isArray(v.hosts)) {
-    r.unique(
-      v.hosts.map((h, i) => ({
-        path: `${p("hosts")}[${i}].name`,
-        value: isObject(h) && typeof h.name === "string" ? h.name : undefined,
-      })),
-    );
-  }
+  const bridge = r.withDefault(p("bridge"), v.bridge, BRIDGE, d.bridge);
+  const vlanId = r.optional(p("vlanId"), v.vlanId, int(1, 4094));
+  const network = readNetwork(r, p("network"), v.network);
   const sshPublicKeys = requiredList(
     r,
     p("sshPublicKeys"),
@@ -156,39 +154,50 @@ function readProxmox(r: Reader, path: string, v: Record<string, unknown>): Proxm
     "a list of SSH public keys",
     (kp, x) => r.value(kp, x, SSH_KEY),
   );
+  const sshUser = r.withDefault(p("sshUser"), v.sshUser, USER, d.sshUser);
+  const hosts = requiredList(r, p("hosts"), v.hosts, "a list of at least one host", (hp, x) =>
+    readHost(r, hp, x, nodes),
+  );
+  uniqueNames(r, p("hosts"), v.hosts, ".name");
+  if (network && Array.isArray(v.hosts)) checkAddresses(r, p("network"), network, v.hosts.length);
   const ha = r.withDefault(p("ha"), v.ha, BOOL, d.ha);
   if (ha && nodes && nodes.length < 2) r.add(p("ha"), `true needs at least 2 nodes in ${p("nodes")}`);
+  const acmeEmail = r.optional(p("acmeEmail"), v.acmeEmail, EMAIL);
   const reserveMb = r.withDefault(p("reserveMb"), v.reserveMb, int(0), d.reserveMb);
   hosts?.forEach((h, i) => {
     if (h.memoryMb !== undefined && reserveMb >= h.memoryMb) {
       r.add(p("reserveMb"), `${reserveMb} is not less than ${p("hosts")}[${i}].memoryMb (${h.memoryMb})`);
     }
   });
-  const vlanId = r.optional(p("vlanId"), v.vlanId, int(1, 4094));
-  const acmeEmail = r.optional(p("acmeEmail"), v.acmeEmail, EMAIL);
   return {
     kind: "proxmox",
-    endpoint: r.required(p("endpoint"), v.endpoint, HTTPS_URL)!,
-    insecure: r.withDefault(p("insecure"), v.insecure, BOOL, d.insecure),
+    endpoint: endpoint!,
+    insecure,
     nodes: nodes!,
-    templateVmId: r.required(p("templateVmId"), v.templateVmId, int(100, 999_999_999))!,
-    datastore: r.withDefault(p("datastore"), v.datastore, STORAGE, d.datastore),
-    snippetsDatastore: r.withDefault(
-      p("snippetsDatastore"),
-      v.snippetsDatastore,
-      STORAGE,
-      d.snippetsDatastore,
-    ),
-    bridge: r.withDefault(p("bridge"), v.bridge, BRIDGE, d.bridge),
+    templateVmId: templateVmId!,
+    datastore,
+    snippetsDatastore,
+    bridge,
     ...(vlanId !== undefined ? { vlanId } : {}),
-    network: readNetwork(r, p("network"), v.network, hosts?.length ?? 0)!,
+    network: network?.value as ProxmoxTarget["network"],
     sshPublicKeys: sshPublicKeys!,
-    sshUser: r.withDefault(p("sshUser"), v.sshUser, USER, d.sshUser),
+    sshUser,
     hosts: hosts!,
     ha,
     ...(acmeEmail !== undefined ? { acmeEmail } : {}),
     reserveMb,
   };
+}
+
+/** Reports duplicate names in a list of strings (`suffix` "") or of objects with a name (`.name`). */
+function uniqueNames(r: Reader, path: string, v: unknown, suffix: "" | ".name"): void {
+  if (!Array.isArray(v)) return;
+  r.unique(
+    v.map((x: unknown, i) => {
+      const name = suffix === "" ? x : isObject(x) ? x.name : undefined;
+      return { path: `${path}[${i}]${suffix}`, value: typeof name === "string" ? name : undefined };
+    }),
+  );
 }
 
 function readHost(r: Reader, path: string, v: unknown, nodes: string[] | undefined): HostSpec | undefined {
@@ -211,17 +220,18 @@ function inside(cidr: Cidr, ip: number): boolean {
   return ip > cidr.network && ip < cidr.network + cidr.size - 1;
 }
 
-function readNetwork(
-  r: Reader,
-  path: string,
-  v: unknown,
-  hostCount: number,
-): ProxmoxTarget["network"] | undefined {
+interface Network {
+  value: Partial<ProxmoxTarget["network"]>;
+  cidr?: Cidr;
+}
+
+function readNetwork(r: Reader, path: string, v: unknown): Network | undefined {
+  const what = "an object with cidr, gateway and firstAddress";
   if (v === undefined || v === null) {
-    r.add(path, "missing (an object with cidr, gateway and firstAddress)");
+    r.add(path, `missing, expected ${what}`);
     return undefined;
   }
-  const o = r.object(path, v, "an object with cidr, gateway and firstAddress", NETWORK_KEYS);
+  const o = r.object(path, v, what, NETWORK_KEYS);
   if (!o) return undefined;
   const cidr = r.required(at(path, "cidr"), o.cidr, CIDR);
   const gateway = r.required(at(path, "gateway"), o.gateway, IPV4);
@@ -234,23 +244,29 @@ function readNetwork(
       : (r
           .list(at(path, "dns"), o.dns, "a list of IPv4 addresses", (dp, x) => r.value(dp, x, IPV4))
           ?.filter((x): x is string => x !== undefined) ?? []);
-  if (cidr) {
-    const where = `a host address in ${cidr.text}`;
-    const gw = gateway !== undefined ? ipv4(gateway)! : undefined;
-    const first = firstAddress !== undefined ? ipv4(firstAddress)! : undefined;
-    if (gw !== undefined && !inside(cidr, gw)) r.invalid(at(path, "gateway"), gateway, where);
-    if (first !== undefined && !inside(cidr, first)) r.invalid(at(path, "firstAddress"), firstAddress, where);
-    else if (first !== undefined && hostCount > 0) {
-      const room = cidr.network + cidr.size - 1 - first;
-      if (room < hostCount) {
-        r.add(
-          at(path, "firstAddress"),
-          `"${firstAddress}" leaves room for ${room} host${room === 1 ? "" : "s"} in ${cidr.text}, not ${hostCount}`,
-        );
-      } else if (gw !== undefined && gw >= first && gw < first + hostCount) {
-        r.add(at(path, "gateway"), `"${gateway}" is already used by socle:target.hosts[${gw - first}]`);
-      }
-    }
+  return { value: { cidr: cidr?.text, gateway, firstAddress, dns }, ...(cidr ? { cidr } : {}) };
+}
+
+/** Gateway and first address inside the CIDR; room for every host; the gateway is no host's address. */
+function checkAddresses(r: Reader, path: string, net: Network, hostCount: number): void {
+  const { cidr, value } = net;
+  if (!cidr) return;
+  const where = `a host address in ${cidr.text}`;
+  const gw = value.gateway !== undefined ? ipv4(value.gateway)! : undefined;
+  const first = value.firstAddress !== undefined ? ipv4(value.firstAddress)! : undefined;
+  if (gw !== undefined && !inside(cidr, gw)) r.invalid(at(path, "gateway"), value.gateway, where);
+  if (first === undefined) return;
+  if (!inside(cidr, first)) {
+    r.invalid(at(path, "firstAddress"), value.firstAddress, where);
+    return;
   }
-  return { cidr: cidr?.text ?? "", gateway: gateway ?? "", firstAddress: firstAddress ?? "", dns };
+  const room = cidr.network + cidr.size - 1 - first;
+  if (room < hostCount) {
+    r.add(
+      at(path, "firstAddress"),
+      `"${value.firstAddress}" leaves room for ${room} host${room === 1 ? "" : "s"} in ${cidr.text}, not ${hostCount}`,
+    );
+  } else if (gw !== undefined && gw >= first && gw < first + hostCount) {
+    r.add(at(path, "gateway"), `"${value.gateway}" is already used by socle:target.hosts[${gw - first}]`);
+  }
 }

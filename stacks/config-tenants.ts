@@ -101,7 +101,7 @@ type Serve = (path: string, subdomain: string) => void;
 function readServices(r: Reader, path: string, v: unknown, serve: Serve): TenantServices | undefined {
   const what = `an object with any of: ${SERVICE_KEYS.join(", ")}`;
   if (v === undefined || v === null) {
-    r.add(path, `missing (${what})`);
+    r.add(path, `missing, expected ${what}`);
     return undefined;
   }
   const o = r.object(path, v, what, SERVICE_KEYS);
@@ -133,12 +133,10 @@ function readServices(r: Reader, path: string, v: unknown, serve: Serve): Tenant
       const mp = at(p, "mail");
       const m = r.object(mp, s.mail, "an object with imap, smtp and optionally sieve", MAIL_KEYS);
       if (m) {
+        const imap = r.required(at(mp, "imap"), m.imap, HOST_PORT);
+        const smtp = r.required(at(mp, "smtp"), m.smtp, HOST_PORT);
         const sieve = r.optional(at(mp, "sieve"), m.sieve, HOST_PORT);
-        out.sogo.mail = {
-          imap: r.required(at(mp, "imap"), m.imap, HOST_PORT)!,
-          smtp: r.required(at(mp, "smtp"), m.smtp, HOST_PORT)!,
-          ...(sieve !== undefined ? { sieve } : {}),
-        };
+        out.sogo.mail = { imap: imap!, smtp: smtp!, ...(sieve !== undefined ? { sieve } : {}) };
       }
     }
   }
@@ -164,18 +162,22 @@ type Site = NonNullable<TenantServices["wordpress"]>["sites"][number];
 function readSites(r: Reader, path: string, v: unknown, serve: Serve): Site[] {
   const what = "a list of at least one association site";
   if (v === undefined || v === null) {
-    r.add(path, `missing (${what})`);
+    r.add(path, `missing, expected ${what}`);
     return [];
   }
+  const seen = new Set<string>();
   const sites = (
     r.list(path, v, what, (sp, x): Site | undefined => {
       const o = r.object(sp, x, "a site (an object with slug, title, admin)", SITE_KEYS);
       if (!o) return undefined;
       const slug = r.required(at(sp, "slug"), o.slug, SLUG);
+      const repeated = slug !== undefined && seen.has(slug); // reported once, as a duplicate slug
+      if (slug !== undefined) seen.add(slug);
       const explicit = r.optional(at(sp, "subdomain"), o.subdomain, SUBDOMAIN);
       const subdomain =
         explicit ?? (slug !== undefined ? `${slug}.${TENANT_DEFAULTS.wordpressSuffix}` : undefined);
-      if (subdomain !== undefined) serve(at(sp, explicit !== undefined ? "subdomain" : "slug"), subdomain);
+      if (subdomain !== undefined && !(repeated && explicit === undefined))
+        serve(at(sp, explicit !== undefined ? "subdomain" : "slug"), subdomain);
       return {
         slug: slug!,
         title: r.required(at(sp, "title"), o.title, STRING)!,

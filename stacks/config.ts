@@ -189,7 +189,7 @@ export function parseConfig(raw: RawConfig): SocleConfig {
 function readTenants(r: Reader, v: unknown, served: ServedDomain[]): (Tenant | undefined)[] {
   const what = "a list of at least one tenant";
   if (v === undefined || v === null) {
-    r.add("socle:tenants", `missing (${what})`);
+    r.add("socle:tenants", `missing, expected ${what}`);
     return [];
   }
   const tenants = r.list("socle:tenants", v, what, (p, x) => readTenant(r, p, x, served)) ?? [];
@@ -225,7 +225,7 @@ function readBackup(r: Reader, v: unknown): BackupConfig | undefined {
   const path = "socle:backup";
   const what = "an object with repository, schedule and keep";
   if (v === undefined || v === null) {
-    r.add(path, `missing (${what})`);
+    r.add(path, `missing, expected ${what}`);
     return undefined;
   }
   const o = r.object(path, v, what, ["repository", "schedule", "keep"]);
@@ -235,7 +235,7 @@ function readBackup(r: Reader, v: unknown): BackupConfig | undefined {
   const kp = at(path, "keep");
   const keepWhat = "an object with daily, weekly and monthly";
   if (o.keep === undefined || o.keep === null) {
-    r.add(kp, `missing (${keepWhat})`);
+    r.add(kp, `missing, expected ${keepWhat}`);
     return undefined;
   }
   const k = r.object(kp, o.keep, keepWhat, ["daily", "weekly", "monthly"]);
@@ -267,7 +267,7 @@ export function checkSecrets(targetKind: string | undefined, secrets: PlainSecre
   const token = secrets.proxmoxApiToken;
   if (targetKind === "proxmox" && token === undefined) {
     errors.push(
-      "socle:proxmoxApiToken: missing (a proxmox target needs it: pulumi config set --secret socle:proxmoxApiToken <user@realm!tokenid=uuid>)",
+      "socle:proxmoxApiToken: missing, expected the Proxmox API token of a proxmox target, as a secret (pulumi config set --secret socle:proxmoxApiToken 'user@realm!tokenid=uuid')",
     );
   } else if (token !== undefined && !PROXMOX_TOKEN.test(token)) {
     errors.push("socle:proxmoxApiToken: [secret] is not a Proxmox API token (user@realm!tokenid=uuid)");
