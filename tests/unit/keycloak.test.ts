@@ -228,6 +228,31 @@ describe("KeycloakRealm and OidcClient", () => {
     });
   });
 
+  it("forwards the realm's dependsOn (the proxy) to its children and its clients' children", async () => {
+    const marker = new pulumi.CustomResource("test:index:Marker", "proxy-marker", {});
+    const r = new KeycloakRealm(
+      "late-realm",
+      { keycloak: kc, realm: "late", displayName: "Late" },
+      { dependsOn: [marker] },
+    );
+    new OidcClient("late-client", {
+      realm: r,
+      clientId: "wp",
+      rootUrl: "https://site.late.fr",
+      redirectUris: ["https://site.late.fr/cb"],
+    });
+    await settle();
+    const urn = rec.get("test:index:Marker", "proxy-marker").urn;
+    for (const [type, name] of [
+      [T.realm, "late-realm-realm"],
+      [T.group, "late-realm-admins"],
+      [T.client, "late-client-client"],
+      [T.mapper, "late-client-groups"],
+    ] as const) {
+      expect(rec.get(type, name).dependencies, name).toContain(urn);
+    }
+  });
+
   it("refuses bad realms and clients with exact messages", () => {
     expect(() => validateKeycloakRealmArgs({ realm: "Demo", displayName: "x" })).toThrow(
       'KeycloakRealm: realm "Demo" must be a tenant slug ([a-z0-9-], 1-63 chars)',
