@@ -1,0 +1,375 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  renderSogoConf,
+  sogoSupportsOidc,
+  SOGO_CONF_DEFAULTS,
+  type SogoMailServer,
+} from "../../templates/sogo-conf.js";
+import { serviceContainer, stateVolume } from "../container.js";
+import { Memcached } from "../platform/memcached.js";
+import type { Platform } from "../platform/platform.js";
+import { PostgresDatabase } from "../platform/postgres-database.js";
+import type { Route } from "../platform/route.js";
+import { imageRef, pinned } from "../versions.js";
+import type { KeycloakRealm } from "./keycloak-realm.js";
+import { OidcClient } from "./oidc-client.js";
+
+export type SogoSource = "alinto" | "debian";
+
+export const SOGO_DEFAULTS = {
+  /** sogod (3 workers). */
+  memoryMb: 768,
+  /** The front (Caddy: static files, x-webobjects headers). */
+  webMemoryMb: 64,
+  /** cron: alarms, session expiry, auto-reply. */
+  cronMemoryMb: 128,
+  memcachedMemoryMb: 64,
+  port: 20000,
+  webPort: 20080,
+  source: "alinto" as SogoSource,
+  /** Debian 12's package (the `debian` source). */
+  debianVersion: "5.8.0",
+  userTable: SOGO_CONF_DEFAULTS.userTable,
+  confPath: "/etc/sogo/sogo.conf",
+  backupDir: "/var/lib/sogo/backups",
+  /**
+   * `socle.backup.pre`: `sogo-tool backup <dir> ALL`, every user's calendars, contacts,
+   * preferences and filters, one file each (for restoring ONE user; the database dump
+   * restores everyone). Succeeds on a fresh install, where sogo-tool alone fails.
+   */
+  backupPre: "/usr/local/bin/socle-sogo backup /var/lib/sogo/backups",
+  /** Paths SOGo may send Keycloak back to (exact URIs, under the front's public URL). */
+  redirectPaths: ["/SOGo/", "/SOGo/so/"],
+  baseImage: "debian:12-slim",
+} as const;
+
+export interface SogoArgs {
+  tenant: string;
+  /** FQDN served, `mail.<tenant domain>`. */
+  domain: string;
+  /** Domain of the users' addresses (`SOGoMailDomain`), normally the tenant's domain. */
+  mailDomain: string;
+  platform: Platform;
+  /**
+   * IMAP / SMTP (/ Sieve) servers: the tenant's `Mail` component (`mail.endpoints`),
+   * or the town's existing servers (`sogo: {mail: {imap, smtp}}`).
+   */
+  mail: { imap: SogoMailServer; smtp: SogoMailServer; sieve?: SogoMailServer };
+  /** With SOGo >= 5.12: OIDC login on the realm. Ignored (no SSO) with Debian's 5.8. */
+  realm?: KeycloakRealm;
+  /** Package source of the built image; default `alinto`. */
+  source?: SogoSource;
+  /** Default: the catalogue's pin (alinto) or 5.8.0 (debian). */
+  version?: string;
+  /** Base image of the build; default `debian:12-slim`. */
+  baseImage?: string;
+  superUsers?: string[];
+  memoryMb?: number;
+}
+
+const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** `mail.<tenant domain>`: the default FQDN the composition gives SOGo. */
+export function sogoDomain(tenantDomain: string): string {
+  return `mail.${tenantDomain}`;
+}
+
+/** The version the component builds for a source. */
+export function sogoVersion(args: Pick<SogoArgs, "source" | "version">): string {
+  if (args.version !== undefined) return args.version;
+  return (args.source ?? SOGO_DEFAULTS.source) === "debian" ? SOGO_DEFAULTS.debianVersion : pinned("sogo");
+}
+
+/** What users get at login with this source and version (also stated in docs/components/sogo.md). */
+export function sogoSso(args: Pick<SogoArgs, "source" | "version">, hasRealm: boolean): "openid" | "none" {
+  return hasRealm && sogoSupportsOidc(sogoVersion(args)) ? "openid" : "none";
+}
+
+/** Pure validation; exact messages, before any child exists. */
+export function validateSogoArgs(args: Omit<SogoArgs, "platform" | "realm">): void {
+  if (!SLUG_RE.test(args.tenant)) throw new Error(`SOGo: tenant "${args.tenant}" is not a slug`);
+  const who = `SOGo ${args.tenant}`;
+  if (!HOST_RE.test(args.domain))
+    throw new Error(`${who}: domain "${args.domain}" is not a lower-case domain name`);
+  if (!HOST_RE.test(args.mailDomain)) {
+    throw new Error(`${who}: mailDomain "${args.mailDomain}" is not a lower-case domain name`);
+  }
+  const source = args.source ?? SOGO_DEFAULTS.source;
+  if (source !== "alinto" && source !== "debian") {
+    throw new Error(`${who}: source "${String(source)}" must be "alinto" or "debian"`);
+  }
+  const version = sogoVersion(args);
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${who}: version "${version}" is not x.y.z`);
+  if (source === "alinto" && !sogoSupportsOidc(version)) {
+    throw new Error(`${who}: version ${version} from Alinto has no OpenID Connect; use 5.12 or newer`);
+  }
+  if (source === "debian" && !version.startsWith("5.8.")) {
+    throw new Error(`${who}: Debian 12 ships SOGo 5.8, not ${version}`);
+  }
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 256)) {
+    throw new Error(`${who}: memoryMb must be an integer >= 256, got ${args.memoryMb}`);
+  }
+  for (const u of args.superUsers ?? []) {
+    if (!/^[A-Za-z0-9._@-]+$/.test(u)) throw new Error(`${who}: super user "${u}" is not a login`);
+  }
+}
+
+/** Declared memory, MiB, before anything is declared (placement): sogod, front, cron, memcached. */
+export function memoryMbFor(args: Pick<SogoArgs, "memoryMb">): number {
+  return (
+    (args.memoryMb ?? SOGO_DEFAULTS.memoryMb) +
+    SOGO_DEFAULTS.webMemoryMb +
+    SOGO_DEFAULTS.cronMemoryMb +
+    SOGO_DEFAULTS.memcachedMemoryMb
+  );
+}
+
+/** The build context on the machine running pulumi: `templates/sogo/` (source tree or package). */
+export function sogoBuildContext(): string {
+  for (const rel of ["../../templates/sogo", "../../../templates/sogo"]) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, "Dockerfile"))) return dir;
+  }
+  throw new Error("SOGo: templates/sogo/Dockerfile not found next to the components");
+}
+
+/** sha256 of the build context's files (name + content, sorted): a change rebuilds the image. */
+export function sogoContextHash(dir: string = sogoBuildContext()): string {
+  const h = createHash("sha256");
+  for (const f of readdirSync(dir).sort()) {
+    h.update(f)
+      .update("\0")
+      .update(readFileSync(join(dir, f)))
+      .update("\0");
+  }
+  return h.digest("hex");
+}
+
+/**
+ * Sogo — webmail, calendars, contacts and ActiveSync for one tenant (`socle:apps:Sogo`).
+ *
+ * No official image: each host builds `templates/sogo/Dockerfile` (docker.RemoteImage
+ * with `build`) from Alinto's packages (>= 5.12, OIDC; default) or Debian 12's 5.8
+ * (`source: "debian"`, no SSO). Three containers of that image: `<tenant>-sogo` (sogod,
+ * sogo.conf uploaded as a secret), `<tenant>-sogo-web` (the front the proxy routes to:
+ * static files, `/` → `/SOGo`, x-webobjects-* headers) and `<tenant>-sogo-cron` (alarms,
+ * session expiry, auto-reply). Its own database on the shared PostgreSQL and its own
+ * memcached on the tenant network. Backups: `sogo-tool backup` into a volume + DB dump.
+ *
+ * Children: `${name}-db`, `${name}-memcached`, `${name}-oidc` (OIDC only), `${name}-image`,
+ * `${name}-backups`, `${name}-app`, `${name}-web`, `${name}-cron`.
+ */
+export class Sogo extends pulumi.ComponentResource {
+  readonly url: string;
+  readonly routes: Route[];
+  readonly memoryMb: number;
+  readonly version: string;
+  readonly source: SogoSource;
+  /** `openid`: Keycloak's login page; `none`: SOGo's own form and the `sogo_users` table. */
+  readonly sso: "openid" | "none";
+  readonly containerName: string;
+  readonly database: PostgresDatabase;
+  readonly memcached: Memcached;
+  readonly image: docker.RemoteImage;
+  readonly oidc?: OidcClient;
+  /** Secret: the rendered sogo.conf (database and OIDC client secrets inside). */
+  readonly conf: pulumi.Output<string>;
+
+  constructor(name: string, args: SogoArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateSogoArgs(args);
+    super("socle:apps:Sogo", name, {}, opts);
+    const { tenant, domain, platform } = args;
+    const host = platform.host;
+    this.source = args.source ?? SOGO_DEFAULTS.source;
+    this.version = sogoVersion(args);
+    this.sso = sogoSso(args, args.realm !== undefined);
+    this.url = `https://${domain}`;
+    this.containerName = `${tenant}-sogo`;
+    this.memoryMb = memoryMbFor(args);
+    const tenantNet = platform.tenantNetwork(tenant);
+
+    this.database = new PostgresDatabase(
+      `${name}-db`,
+      { server: platform.postgres, database: `${tenant.replace(/-/g, "_")}_sogo`, tenant, service: "sogo" },
+      { parent: this },
+    );
+    this.memcached = new Memcached(
+      `${name}-memcached`,
+      {
+        host,
+        network: tenantNet,
+        tenant,
+        service: "sogo",
+        containerName: `${tenant}-sogo-memcached`,
+        memoryMb: SOGO_DEFAULTS.memcachedMemoryMb,
+      },
+      { parent: this },
+    );
+    if (this.sso === "openid" && args.realm) {
+      this.oidc = new OidcClient(
+        `${name}-oidc`,
+        {
+          realm: args.realm,
+          clientId: "sogo",
+          rootUrl: this.url,
+          redirectUris: SOGO_DEFAULTS.redirectPaths.map((p) => `${this.url}${p}`),
+          postLogoutRedirectUris: [`${this.url}/SOGo/`],
+        },
+        { parent: this },
+      );
+    }
+
+    const realm = args.realm;
+    const oidc = this.oidc;
+    this.conf = pulumi.secret(
+      pulumi
+        .all([this.database.password, oidc ? oidc.clientSecret : pulumi.output("")])
+        .apply(([dbPassword, clientSecret]) =>
+          renderSogoConf({
+            version: this.version,
+            database: {
+              host: this.database.host,
+              port: this.database.port,
+              name: this.database.database,
+              user: this.database.user,
+              password: dbPassword,
+            },
+            memcached: { host: this.memcached.host, port: this.memcached.port },
+            imap: args.mail.imap,
+            smtp: args.mail.smtp,
+            ...(args.mail.sieve ? { sieve: args.mail.sieve } : {}),
+            mailDomain: args.mailDomain,
+            auth:
+              oidc && realm
+                ? { kind: "openid", discoveryUrl: realm.discoveryUrl, clientId: oidc.clientId, clientSecret }
+                : { kind: "sql" },
+            ...(args.superUsers ? { superUsers: args.superUsers } : {}),
+          }),
+        ),
+    );
+
+    const context = sogoBuildContext();
+    this.image = new docker.RemoteImage(
+      `${name}-image`,
+      {
+        name: `${imageRef("sogo", this.version)}-${this.source}`,
+        keepLocally: true,
+        build: {
+          context,
+          dockerfile: "Dockerfile",
+          buildArgs: {
+            BASE_IMAGE: args.baseImage ?? SOGO_DEFAULTS.baseImage,
+            SOGO_SOURCE: this.source,
+            SOGO_VERSION: this.version,
+          },
+          label: { "org.opencontainers.image.version": this.version, "socle.sogo.source": this.source },
+        },
+        triggers: { context: sogoContextHash(context) },
+      },
+      { parent: this, provider: host.provider },
+    );
+
+    const backupsName = `${this.containerName}-backups`;
+    const backups = stateVolume(`${name}-backups`, host, backupsName, tenant, { parent: this });
+    const mailWait = [args.mail.imap, args.mail.smtp].map((s) => `${s.host}:${s.port}`);
+    const waitFor = [
+      `${this.database.host}:${this.database.port}`,
+      `${this.memcached.host}:${this.memcached.port}`,
+      ...mailWait,
+    ].join(" ");
+    const upload = { file: SOGO_DEFAULTS.confPath, content: this.conf };
+    const appNetworks = [{ network: platform.web }, { network: platform.backend }, { network: tenantNet }];
+
+    const app = serviceContainer(
+      `${name}-app`,
+      {
+        host,
+        containerName: this.containerName,
+        image: this.image,
+        memoryMb: args.memoryMb ?? SOGO_DEFAULTS.memoryMb,
+        labels: {
+          tenant,
+          service: "sogo",
+          role: "app",
+          version: this.version,
+          volumes: [backupsName],
+          dump: { engine: "postgres", database: this.database.database },
+          dumpContainer: platform.postgres.containerName,
+          pre: SOGO_DEFAULTS.backupPre,
+          health: `http:${SOGO_DEFAULTS.port}/SOGo/`,
+        },
+        envs: [
+          `SOGO_WAIT_FOR=${waitFor}`,
+          `SOGO_USER_TABLE=${SOGO_DEFAULTS.userTable}`,
+          `PGHOST=${this.database.host}`,
+          `PGPORT=${this.database.port}`,
+          `PGDATABASE=${this.database.database}`,
+          `PGUSER=${this.database.user}`,
+          pulumi.interpolate`PGPASSWORD=${this.database.password}`,
+        ],
+        networks: appNetworks,
+        volumes: [{ volume: backups, containerPath: SOGO_DEFAULTS.backupDir }],
+        uploads: [upload],
+        command: ["sogod"],
+        healthcheck: { tests: ["CMD", "/usr/local/bin/socle-sogo", "health"], startPeriod: "120s" },
+      },
+      { parent: this, dependsOn: [this.database.ready, this.memcached.container] },
+    );
+
+    const webName = `${this.containerName}-web`;
+    serviceContainer(
+      `${name}-web`,
+      {
+        host,
+        containerName: webName,
+        image: this.image,
+        memoryMb: SOGO_DEFAULTS.webMemoryMb,
+        labels: {
+          tenant,
+          service: "sogo",
+          role: "app",
+          version: this.version,
+          health: `http:${SOGO_DEFAULTS.webPort}/SOGo.woa/WebServerResources/css/styles.css`,
+        },
+        envs: [`SOGO_UPSTREAM=${this.containerName}:${SOGO_DEFAULTS.port}`],
+        networks: [{ network: platform.web }],
+        command: ["web"],
+        healthcheck: { tests: ["CMD", "/usr/local/bin/socle-sogo", "health"], startPeriod: "30s" },
+      },
+      { parent: this, dependsOn: [app] },
+    );
+
+    serviceContainer(
+      `${name}-cron`,
+      {
+        host,
+        containerName: `${this.containerName}-cron`,
+        image: this.image,
+        memoryMb: SOGO_DEFAULTS.cronMemoryMb,
+        labels: { tenant, service: "sogo", role: "job", version: this.version, health: "cmd:pidof cron" },
+        envs: [`SOGO_WAIT_FOR=${waitFor}`],
+        networks: appNetworks,
+        uploads: [upload],
+        command: ["cron"],
+      },
+      { parent: this, dependsOn: [app] },
+    );
+
+    this.routes = [
+      {
+        host: domain,
+        upstream: `${webName}:${SOGO_DEFAULTS.webPort}`,
+        tenant,
+        service: "sogo",
+        maxBodySize: "100MB",
+      },
+    ];
+    this.registerOutputs({ url: this.url, version: this.version, sso: this.sso });
+  }
+}
