@@ -99,7 +99,11 @@ export function secretPaths(v: unknown, prefix = ""): string[] {
 
 let shared: Recorder | undefined;
 
-export async function installMocks(project = "socle", stack = "test"): Promise<Recorder> {
+export async function installMocks(
+  project = "socle",
+  stack = "test",
+  organization = "organization",
+): Promise<Recorder> {
   const resources: Recorded[] = [];
   const recorder: Recorder = {
     resources,
@@ -136,6 +140,9 @@ export async function installMocks(project = "socle", stack = "test"): Promise<R
         });
         const state: Record<string, unknown> = { ...raw };
         if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw-${a.name}`;
+        if (a.type === "random:index/randomBytes:RandomBytes") state.hex = `hex-${a.name}`;
+        // A stack reference reads a stack with no outputs yet (a first deployment).
+        if (a.type === "pulumi:pulumi:StackReference" && raw.outputs === undefined) state.outputs = {};
         if (a.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${a.name}`;
         if (a.type === "docker:index/network:Network" && raw.name === undefined) state.name = a.name;
         return { id: `${a.name}-id`, state };
@@ -145,6 +152,7 @@ export async function installMocks(project = "socle", stack = "test"): Promise<R
     project,
     stack,
     false,
+    organization,
   );
   registering = captureRegistrations();
   shared = recorder;

@@ -1,0 +1,403 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { join, resolve as resolvePath } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  envOf,
+  installMocks,
+  labelsOf,
+  resolve,
+  secretPaths,
+  settle,
+  type Recorded,
+  type Recorder,
+} from "./mocks.js";
+import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
+import { Platform } from "../../components/platform/platform.js";
+import { Keycloak } from "../../components/apps/keycloak.js";
+import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
+import {
+  checkPeertubeHostname,
+  memoryMbFor,
+  PeerTube,
+  PEERTUBE_DEFAULTS,
+  peertubeDomain,
+  previousPeertubeHostnames,
+  validatePeerTubeArgs,
+} from "../../components/apps/peertube.js";
+
+const T = {
+  container: "docker:index/container:Container",
+  volume: "docker:index/volume:Volume",
+  image: "docker:index/remoteImage:RemoteImage",
+  client: "keycloak:openid/client:Client",
+  bytes: "random:index/randomBytes:RandomBytes",
+  password: "random:index/randomPassword:RandomPassword",
+};
+
+/** Raw inputs with every secret-wrapped value replaced: what would be shown in clear. */
+function publicText(raw: unknown): string {
+  const strip = (v: unknown): unknown => {
+    if (secretPaths(v).includes(".")) return "<secret>";
+    if (Array.isArray(v)) return v.map(strip);
+    if (typeof v === "object" && v !== null)
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
+    return v;
+  };
+  return JSON.stringify(strip(raw));
+}
+
+function upload(c: Recorded, file: string): string {
+  const u = (c.inputs.uploads as { file: string; content: string }[]).find((x) => x.file === file);
+  if (!u) throw new Error(`no upload ${file}`);
+  return u.content;
+}
+
+let rec: Recorder;
+let platform: Platform;
+let realm: KeycloakRealm;
+let pt: PeerTube;
+beforeAll(async () => {
+  rec = await installMocks();
+  const host = new LocalDockerHost("local");
+  platform = new Platform("local-platform", { host });
+  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
+  realm = new KeycloakRealm("demo-realm", { keycloak: kc, realm: "demo", displayName: "Commune de Démo" });
+  pt = new PeerTube("demo-peertube", {
+    tenant: "demo",
+    domain: peertubeDomain("demo.localhost"),
+    platform,
+    realm,
+    adminEmail: "dsi@demo.localhost",
+    previousHostname: "video.demo.localhost",
+    smtp: { host: "demo-mail", port: 25, from: "video@demo.localhost" },
+    federation: { follow: ["video.voisine.fr"], autoFollowBack: true, redundancy: true },
+    instanceName: "Vidéos de Démo",
+  });
+  await settle();
+});
+
+describe("PeerTube under the mock engine", () => {
+  it("declares its children with names derived from its own", () => {
+    const children = rec.resources
+      .filter((r) => r.name.startsWith("demo-peertube"))
+      .map((r) => `${r.type} ${r.name}`);
+    expect(children.sort()).toEqual(
+      [
+        "socle:apps:PeerTube demo-peertube",
+        "socle:platform:PostgresDatabase demo-peertube-db",
+        "random:index/randomPassword:RandomPassword demo-peertube-db-password",
+        `${T.container} demo-peertube-db-init`,
+        "socle:platform:Redis demo-peertube-redis",
+        "random:index/randomPassword:RandomPassword demo-peertube-redis-password",
+        `${T.image} demo-peertube-redis-image`,
+        `${T.container} demo-peertube-redis-container`,
+        `${T.bytes} demo-peertube-secret`,
+        `${T.password} demo-peertube-root-password`,
+        "socle:apps:OidcClient demo-peertube-oidc",
+        `${T.password} demo-peertube-oidc-secret`,
+        `${T.client} demo-peertube-oidc-client`,
+        "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper demo-peertube-oidc-groups",
+        `${T.image} demo-peertube-image`,
+        `${T.volume} demo-peertube-data`,
+        `${T.volume} demo-peertube-config`,
+        `${T.container} demo-peertube-app`,
+      ].sort(),
+    );
+  });
+
+  it("creates the database with pg_trgm and unaccent (exact extension list)", () => {
+    const init = rec.get(T.container, "demo-peertube-db-init");
+    const script = upload(init, "/socle/db-init.sh");
+    const exts = script.split("\n").filter((l) => l.startsWith("CREATE EXTENSION"));
+    expect(exts).toEqual([
+      'CREATE EXTENSION IF NOT EXISTS "pg_trgm";',
+      'CREATE EXTENSION IF NOT EXISTS "unaccent";',
+    ]);
+    expect(script).toContain("\\set db demo_peertube");
+    expect(PEERTUBE_DEFAULTS.extensions).toEqual(["pg_trgm", "unaccent"]);
+  });
+
+  it("runs Redis on the tenant network only, with noeviction for the job queues", () => {
+    const r = rec.get(T.container, "demo-peertube-redis-container").inputs;
+    expect(r.name).toBe("demo-peertube-redis");
+    expect(r.networksAdvanced).toEqual([{ name: "socle-t-demo" }]);
+    expect(JSON.stringify(r.command)).toContain("noeviction");
+  });
+
+  it("declares the app container with exact env, volumes, networks, health, entrypoint", () => {
+    const c = rec.get(T.container, "demo-peertube-app");
+    expect(c.inputs.name).toBe("demo-peertube");
+    expect(c.inputs.image).toBe("sha256:demo-peertube-image");
+    expect(rec.get(T.image, "demo-peertube-image").inputs.name).toBe("chocobozzz/peertube:v7.3.0-bookworm");
+    expect(c.inputs.memory).toBe(2048);
+    expect(c.inputs.ports).toBeUndefined();
+    expect(c.inputs.restart).toBe("unless-stopped");
+    expect(envOf(c)).toEqual({
+      PEERTUBE_ADMIN_EMAIL: "dsi@demo.localhost",
+      PEERTUBE_DB_HOSTNAME: "postgres",
+      PEERTUBE_DB_NAME: "demo_peertube",
+      PEERTUBE_DB_PASSWORD: "pw-demo-peertube-db-password",
+      PEERTUBE_DB_PORT: "5432",
+      PEERTUBE_DB_SSL: "false",
+      PEERTUBE_DB_USERNAME: "demo_peertube",
+      PEERTUBE_INSTANCE_NAME: "Vidéos de Démo",
+      PEERTUBE_REDIS_AUTH: "pw-demo-peertube-redis-password",
+      PEERTUBE_REDIS_HOSTNAME: "demo-peertube-redis",
+      PEERTUBE_REDIS_PORT: "6379",
+      PEERTUBE_SECRET: "hex-demo-peertube-secret",
+      PEERTUBE_SIGNUP_ENABLED: "false",
+      PEERTUBE_SMTP_DISABLE_STARTTLS: "false",
+      PEERTUBE_SMTP_FROM: "video@demo.localhost",
+      PEERTUBE_SMTP_HOSTNAME: "demo-mail",
+      PEERTUBE_SMTP_PORT: "25",
+      PEERTUBE_SMTP_TLS: "false",
+      PEERTUBE_TRUST_PROXY: '["loopback","uniquelocal"]',
+      PEERTUBE_WEBSERVER_HOSTNAME: "video.demo.localhost",
+      PEERTUBE_WEBSERVER_HTTPS: "true",
+      PEERTUBE_WEBSERVER_PORT: "443",
+      PT_INITIAL_ROOT_PASSWORD: "pw-demo-peertube-root-password",
+      SOCLE_OIDC_CLIENT_SECRET: "pw-demo-peertube-oidc-secret",
+    });
+    expect(c.inputs.volumes).toEqual([
+      { volumeName: "demo-peertube-data", containerPath: "/data" },
+      { volumeName: "demo-peertube-config", containerPath: "/config" },
+    ]);
+    expect(rec.get(T.volume, "demo-peertube-data").inputs.name).toBe("demo-peertube-data");
+    expect(rec.get(T.volume, "demo-peertube-config").inputs.name).toBe("demo-peertube-config");
+    expect(c.inputs.networksAdvanced).toEqual([
+      { name: "socle-web" },
+      { name: "socle-backend" },
+      { name: "socle-t-demo" },
+    ]);
+    expect(c.inputs.entrypoints).toEqual(["/socle/entrypoint.sh"]);
+    expect(c.inputs.command).toEqual(["node", "dist/server"]);
+    expect(c.inputs.healthcheck).toEqual({
+      tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9000/api/v1/ping"],
+      interval: "30s",
+      timeout: "10s",
+      retries: 5,
+      startPeriod: "300s",
+    });
+    const deps = c.dependencies ?? [];
+    expect(deps.some((u) => u.endsWith("::demo-peertube-db-init"))).toBe(true);
+    expect(deps.some((u) => u.endsWith("::demo-peertube-redis-container"))).toBe(true);
+  });
+
+  it("carries the backup labels of the contract exactly", () => {
+    expect(labelsOf(rec.get(T.container, "demo-peertube-app"))).toEqual({
+      "socle.backup.dump": "postgres:demo_peertube",
+      "socle.backup.dump.container": "socle-postgres",
+      "socle.backup.volumes": "demo-peertube-data,demo-peertube-config",
+      "socle.health": "http:9000/api/v1/ping",
+      "socle.role": "app",
+      "socle.service": "peertube",
+      "socle.tenant": "demo",
+      "socle.version": "7.3.0",
+    });
+  });
+
+  it("keeps every secret secret, and none in clear anywhere", async () => {
+    const c = rec.get(T.container, "demo-peertube-app");
+    // A list holding a secret is secret as a whole (the engine stores `envs` encrypted).
+    expect(secretPaths(c.raw)).toEqual(["envs"]);
+    expect(await pulumi.isSecret(pt.adminPassword)).toBe(true);
+    expect(secretPaths(rec.get(T.bytes, "demo-peertube-secret").raw)).toEqual([]);
+    const values = [
+      "pw-demo-peertube-db-password",
+      "pw-demo-peertube-redis-password",
+      "hex-demo-peertube-secret",
+    ];
+    values.push("pw-demo-peertube-root-password", "pw-demo-peertube-oidc-secret");
+    for (const r of rec.resources) {
+      const text = publicText(r.raw);
+      for (const v of values) expect(text, `${r.name} shows ${v}`).not.toContain(v);
+    }
+  });
+
+  it("registers the exact redirect URI with the realm", () => {
+    const client = rec.get(T.client, "demo-peertube-oidc-client").inputs;
+    expect(client.clientId).toBe("peertube");
+    expect(client.validRedirectUris).toEqual([
+      "https://video.demo.localhost/plugins/auth-openid-connect/router/code-cb",
+    ]);
+  });
+
+  it("uploads the federation overrides, the entrypoint and the configurator", () => {
+    const c = rec.get(T.container, "demo-peertube-app");
+    expect((c.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+      "/config/local-production.yaml",
+      "/socle/entrypoint.sh",
+      "/socle/configure.sh",
+    ]);
+    const yaml = parse(upload(c, "/config/local-production.yaml")) as Record<string, Record<string, unknown>>;
+    expect(yaml.followings).toEqual({
+      instance: { auto_follow_back: { enabled: true }, auto_follow_index: { enabled: false, index_url: "" } },
+    });
+    expect(yaml.remote_redundancy).toEqual({ videos: { accept_from: "followings" } });
+    const script = upload(c, "/socle/configure.sh");
+    expect(script).toContain(
+      "export SOCLE_DISCOVER_URL='https://sso.demo.localhost/realms/demo/.well-known/openid-configuration'",
+    );
+    expect(script).toContain(`--data '{"hosts":["video.voisine.fr"]}'`);
+  });
+
+  it("routes video.<domain> to the container, with a large body limit", () => {
+    expect(pt.routes).toEqual([
+      {
+        host: "video.demo.localhost",
+        upstream: "demo-peertube:9000",
+        tenant: "demo",
+        service: "peertube",
+        maxBodySize: "10GB",
+      },
+    ]);
+    expect(pt.url).toBe("https://video.demo.localhost");
+    expect(pt.memoryMb).toBe(2048 + 128);
+    expect(memoryMbFor({})).toBe(2176);
+    expect(memoryMbFor({ memoryMb: 4096, redisMemoryMb: 256 })).toBe(4352);
+    expect(pt.adminUser).toBe("root");
+  });
+
+  it("exposes the admin password and the hostname as outputs", async () => {
+    expect(await resolve(pt.adminPassword)).toBe("pw-demo-peertube-root-password");
+    expect(pulumi.isSecret(pt.adminPassword)).toBeTruthy();
+    expect(await resolve(pt.hostname)).toBe("video.demo.localhost");
+  });
+
+  it("trusts loopback and the socle-web subnet when the engine reports it, or an explicit list", async () => {
+    rec.reset();
+    const host = new LocalDockerHost("local-b");
+    const p2 = new Platform("b-platform", { host });
+    // what the docker provider reads back after creating the network
+    Object.defineProperty(p2.web, "ipamConfigs", {
+      value: pulumi.output([{ subnet: "172.20.0.0/16" }]),
+    });
+    new PeerTube("b-peertube", { tenant: "b", domain: "video.b.fr", platform: p2, adminEmail: "a@b.fr" });
+    new PeerTube("c-peertube", {
+      tenant: "c",
+      domain: "video.c.fr",
+      platform: p2,
+      adminEmail: "a@c.fr",
+      trustProxy: ["loopback", "10.9.0.0/24"],
+    });
+    await settle();
+    expect(envOf(rec.get(T.container, "b-peertube-app")).PEERTUBE_TRUST_PROXY).toBe(
+      '["loopback","172.20.0.0/16"]',
+    );
+    expect(envOf(rec.get(T.container, "c-peertube-app")).PEERTUBE_TRUST_PROXY).toBe(
+      '["loopback","10.9.0.0/24"]',
+    );
+    // no realm: no OIDC client and no secret env; no SMTP env
+    const env = envOf(rec.get(T.container, "b-peertube-app"));
+    expect(env.SOCLE_OIDC_CLIENT_SECRET).toBeUndefined();
+    expect(Object.keys(env).filter((k) => k.startsWith("PEERTUBE_SMTP"))).toEqual([]);
+    expect(rec.names(T.client)).toEqual([]);
+  });
+});
+
+describe("PeerTube hostname immutability", () => {
+  const message =
+    'PeerTube demo: the hostname cannot change ("video.demo.localhost" → "tv.demo.localhost"). ' +
+    "PeerTube keeps it in every federated URL and in its database. " +
+    'Set the domain back to "video.demo.localhost", or deploy a new instance and move the videos by hand.';
+
+  it("accepts a first deployment and an unchanged hostname", () => {
+    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", undefined)).not.toThrow();
+    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", null)).not.toThrow();
+    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", "")).not.toThrow();
+    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", "video.demo.localhost")).not.toThrow();
+  });
+
+  it("refuses a changed hostname with an exact message, before any child exists", () => {
+    expect(() => checkPeertubeHostname("demo", "tv.demo.localhost", "video.demo.localhost")).toThrow(message);
+    rec.reset();
+    expect(
+      () =>
+        new PeerTube("x-peertube", {
+          tenant: "demo",
+          domain: "tv.demo.localhost",
+          platform,
+          adminEmail: "dsi@demo.localhost",
+          previousHostname: "video.demo.localhost",
+        }),
+    ).toThrow(message);
+    expect(rec.resources.filter((r) => r.name.startsWith("x-peertube"))).toEqual([]);
+  });
+
+  it("refuses it when the previous hostname is an output: the container never reaches the engine", () => {
+    // Run in a child process: the failed registration is an unhandled rejection
+    // under the mock engine (in a real `pulumi up`, the update fails with it).
+    const repo = resolvePath(fileURLToPath(new URL(".", import.meta.url)), "../..");
+    const dir = mkdtempSync(join(tmpdir(), "pt-gate-"));
+    const script = join(dir, "gate.mts");
+    writeFileSync(
+      script,
+      [
+        `import * as pulumi from ${JSON.stringify(`${repo}/node_modules/@pulumi/pulumi/index.js`)};`,
+        `import { installMocks, settle } from ${JSON.stringify(`${repo}/tests/unit/mocks.ts`)};`,
+        `import { LocalDockerHost } from ${JSON.stringify(`${repo}/components/hosts/local-docker-host.ts`)};`,
+        `import { Platform } from ${JSON.stringify(`${repo}/components/platform/platform.ts`)};`,
+        `import { PeerTube } from ${JSON.stringify(`${repo}/components/apps/peertube.ts`)};`,
+        "const errors: string[] = [];",
+        "process.on('unhandledRejection', (e) => { errors.push((e as Error).message); });",
+        "const rec = await installMocks();",
+        "const platform = new Platform('p', { host: new LocalDockerHost('local') });",
+        "const previous = pulumi.output({ demo: 'video.demo.localhost' }).apply((m) => m.demo);",
+        "new PeerTube('y-peertube', { tenant: 'demo', domain: 'tv.demo.localhost', platform,",
+        "  adminEmail: 'dsi@demo.localhost', previousHostname: previous });",
+        "await settle(); await new Promise((r) => setTimeout(r, 300));",
+        "console.log(JSON.stringify({ errors: [...new Set(errors)],",
+        "  containers: rec.names('docker:index/container:Container') }));",
+      ].join("\n"),
+    );
+    const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [script], { encoding: "utf8", cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { errors: string[]; containers: string[] };
+    expect(out.errors.length).toBeGreaterThan(0);
+    for (const e of out.errors) expect(e).toContain(message);
+    // the database and cache may be declared; the PeerTube container is not
+    expect(out.containers).not.toContain("y-peertube-app");
+    expect(out.containers).toContain("y-peertube-redis-container");
+  });
+
+  it("reads the previous hostnames from a StackReference to the stack itself", async () => {
+    rec.reset();
+    const prev = previousPeertubeHostnames();
+    await settle();
+    const ref = rec.byType("pulumi:pulumi:StackReference");
+    expect(ref.map((r) => [r.name, r.inputs.name])).toEqual([
+      ["socle-self-peertubeHostnames", "organization/socle/test"],
+    ]);
+    expect(await resolve(prev)).toEqual({});
+  });
+});
+
+describe("validatePeerTubeArgs", () => {
+  const ok = { tenant: "demo", domain: "video.demo.localhost", adminEmail: "dsi@demo.localhost" };
+  it.each([
+    [{ tenant: "Demo" }, 'PeerTube: tenant "Demo" is not a slug'],
+    [
+      { domain: "https://video.x" },
+      'PeerTube demo: domain "https://video.x" is not a lower-case domain name',
+    ],
+    [{ adminEmail: "x" }, 'PeerTube demo: adminEmail "x" is not an email'],
+    [
+      { smtp: { host: "m a", port: 25, from: "a@b.fr" } },
+      'PeerTube demo: smtp.host "m a" is not a host name',
+    ],
+    [{ smtp: { host: "mail", port: 0, from: "a@b.fr" } }, "PeerTube demo: smtp.port 0 is not a port"],
+    [{ smtp: { host: "mail", port: 25, from: "nope" } }, 'PeerTube demo: smtp.from "nope" is not an email'],
+    [{ memoryMb: 10 }, "PeerTube demo: memoryMb must be an integer >= 64, got 10"],
+    [
+      { federation: { follow: ["video.demo.localhost"], autoFollowBack: false, redundancy: false } },
+      "peertube federation: an instance cannot follow itself (video.demo.localhost)",
+    ],
+  ])("refuses %j", (partial, msg) => {
+    expect(() => validatePeerTubeArgs({ ...ok, ...partial })).toThrow(msg);
+  });
+});
