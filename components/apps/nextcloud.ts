@@ -44,10 +44,14 @@ export const NEXTCLOUD_BACKUP = {
   restorePost: `${OCC} maintenance:data-fingerprint && ${OCC} maintenance:mode --off`,
 } as const;
 
-/** status.php answers 200 even in maintenance: read its fields (php is in the image). */
-export const NEXTCLOUD_HEALTH_PHP =
-  '$s=json_decode((string)@file_get_contents("http://localhost/status.php"),true);' +
-  'exit(is_array($s)&&($s["installed"]??null)===true&&($s["maintenance"]??null)===false?0:1);';
+/** status.php answers 200 even in maintenance: read its fields (php is in the image). No single quote. */
+export function nextcloudHealthPhp(statusUrl = "http://localhost/status.php"): string {
+  return (
+    `$s=json_decode((string)@file_get_contents("${statusUrl}"),true);` +
+    'exit(is_array($s)&&($s["installed"]??null)===true&&($s["maintenance"]??null)===false?0:1);'
+  );
+}
+export const NEXTCLOUD_HEALTH_PHP = nextcloudHealthPhp();
 
 export interface NextcloudArgs {
   tenant: string;

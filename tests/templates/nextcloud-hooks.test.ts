@@ -224,4 +224,24 @@ trust_server 'https://cloud.b.fr'
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("SOCLE_OIDC_CLIENT_SECRET is not set");
   });
+
+  it("the trusted-server PHP parses (php -l) and reads its URL from argv", () => {
+    const hook = renderNextcloudHook(full);
+    const m = /php -r '([^']*)' -- "\$1"/.exec(hook);
+    expect(m).not.toBeNull();
+    const code = m![1]!;
+    const bin = spawnSync("sh", ["-c", "command -v php"], { encoding: "utf8" }).stdout.trim();
+    if (!bin) {
+      if (process.env.CI === "true")
+        throw new Error("php is required under CI=true (apt-get install php-cli)");
+      console.warn("php not installed: php -l skipped outside CI (apt-get install php-cli)");
+      return;
+    }
+    const file = join(mkdtempSync(join(tmpdir(), "nc-php-")), "trust.php");
+    writeFileSync(file, `<?php\n${code}\n`);
+    const r = spawnSync(bin, ["-l", file], { encoding: "utf8" });
+    expect(r.stdout).toContain("No syntax errors detected");
+    expect(r.status).toBe(0);
+    expect(code).toContain("$t->addServer($argv[1])");
+  });
 });

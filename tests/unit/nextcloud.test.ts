@@ -1,3 +1,6 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
@@ -11,6 +14,7 @@ import {
   Nextcloud,
   NEXTCLOUD_BACKUP,
   NEXTCLOUD_HEALTH_PHP,
+  nextcloudHealthPhp,
   validateNextcloudArgs,
 } from "../../components/apps/nextcloud.js";
 import { renderNextcloudHook } from "../../templates/nextcloud-hooks.js";
@@ -269,5 +273,51 @@ describe("Nextcloud", () => {
       'Nextcloud demo: trustedProxies: "any" is not an IP or CIDR',
     );
     expect(defaultOfficeDomain("cloud.demo.localhost")).toBe("office.demo.localhost");
+  });
+});
+
+function php(): string | undefined {
+  const path = spawnSync("sh", ["-c", "command -v php"], { encoding: "utf8" }).stdout.trim();
+  if (path) return path;
+  if (process.env.CI === "true") throw new Error("php is required under CI=true (apt-get install php-cli)");
+  return undefined;
+}
+
+describe("the status.php health check (real php against a real HTTP server)", () => {
+  it("is healthy only when installed and not in maintenance", async () => {
+    const bin = php();
+    if (!bin) {
+      console.warn("php not installed: health check execution skipped outside CI (apt-get install php-cli)");
+      return;
+    }
+    let body = "";
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(body),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status.php`;
+    const run = (code: string, viaShell = false) =>
+      new Promise<number>((r) => {
+        const p = viaShell ? spawn("sh", ["-c", `php -r '${code}'`]) : spawn(bin, ["-r", code]);
+        p.on("exit", (c) => r(c ?? -1));
+      });
+    try {
+      const cases: [string, number][] = [
+        ['{"installed":true,"maintenance":false,"needsDbUpgrade":false,"version":"32.0.3.2"}', 0],
+        ['{"installed":true,"maintenance":true,"needsDbUpgrade":false}', 1],
+        ['{"installed":false,"maintenance":false}', 1],
+        ['{"installed":"true","maintenance":false}', 1],
+        ["<html>Internal Server Error</html>", 1],
+      ];
+      for (const [json, want] of cases) {
+        body = json;
+        expect(await run(nextcloudHealthPhp(url)), json).toBe(want);
+        expect(await run(nextcloudHealthPhp(url), true), `label form: ${json}`).toBe(want);
+      }
+    } finally {
+      server.close();
+    }
+    expect(await run(nextcloudHealthPhp("http://127.0.0.1:1/status.php"))).toBe(1);
+    expect(NEXTCLOUD_HEALTH_PHP).not.toContain("'");
   });
 });
