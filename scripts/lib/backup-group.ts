@@ -1,0 +1,224 @@
+/**
+ * Backing up one (tenant, service) group: pre hooks → dumps → volumes →
+ * post hooks (always) → manifest (only when everything was saved).
+ */
+import { groupKey, type BackupGroup } from "./discovery.js";
+import { inspectOne } from "./docker.js";
+import { errorMessage } from "./errors.js";
+import { startHelper } from "./helper.js";
+import {
+  MANIFEST_FORMAT,
+  VOLUMES_ROOT,
+  dumpPath,
+  manifestPath,
+  parseSums,
+  tagsFor,
+  type DumpRecord,
+  type Manifest,
+  type VolumeRecord,
+} from "./manifest.js";
+import type { Output } from "./output.js";
+import { resticError } from "./repository.js";
+import { VOLUME_BACKUP_SCRIPT, SUMS_MARKER } from "./scripts.js";
+import type { Session } from "./session.js";
+import { backupText, databaseInfo, dumpDatabase, rowCounts, runHook, summaryOf } from "./steps.js";
+
+export interface GroupResult {
+  tenant: string;
+  service: string;
+  version: string;
+  ok: boolean;
+  dumps: {
+    engine: string;
+    database: string;
+    snapshot: string;
+    bytes: number;
+    tables: number;
+    rows: number;
+  }[];
+  volumes?: { names: string[]; snapshot: string; files: number; bytes: number; addedBytes: number };
+  manifest?: string;
+  /** Time between the first pre hook starting and the last post hook ending, ms. */
+  maintenanceMs?: number;
+  postHooks: { container: string; ok: boolean }[];
+  errors: string[];
+}
+
+function tagArgs(tags: string[], host: string): string[] {
+  return ["--host", host, ...tags.flatMap((t) => ["--tag", t])];
+}
+
+export async function backupGroup(
+  session: Session,
+  g: BackupGroup,
+  host: string,
+  out: Output,
+): Promise<GroupResult> {
+  const key = groupKey(g);
+  const res: GroupResult = {
+    tenant: g.tenant,
+    service: g.service,
+    version: g.version,
+    ok: false,
+    dumps: [],
+    postHooks: [],
+    errors: [...g.problems],
+  };
+  if (g.problems.length > 0) {
+    out.warn(`${key}: label errors, not backed up: ${g.problems.join("; ")}`);
+    return res;
+  }
+  const ctx = session.ctx;
+  const dumps: DumpRecord[] = [];
+  let volumes: { snapshot: string; records: VolumeRecord[]; added: number } | undefined;
+  // Owed post hooks are recorded BEFORE any pre hook runs: if this process is
+  // SIGKILLed, the next run (or `socle backup --recover`) runs them.
+  session.lock?.setPending(g.post.map((h) => ({ ...h, tenant: g.tenant, service: g.service })));
+  const t0 = Date.now();
+  try {
+    for (const h of g.pre) {
+      out.step(`${key}: pre hook in ${h.container}`);
+      const err = await runHook(h.container, h.command);
+      if (err) throw new Error(`pre hook failed: ${err}`);
+    }
+    for (const d of g.dumps) {
+      if (session.interrupted) throw new Error(`interrupted by ${session.interrupted}`);
+      out.step(`${key}: dump ${d.engine}:${d.database} in ${d.container}`);
+      const image = (await inspectOne(d.container))?.image ?? "unknown";
+      const info = await databaseInfo(d.container, d.engine, d.database);
+      const tables = await rowCounts(d.container, d.engine, d.database);
+      const file = dumpPath(g.tenant, g.service, d.database, d.engine);
+      const s = await dumpDatabase(
+        ctx,
+        d.container,
+        d.engine,
+        d.database,
+        file,
+        tagArgs(tagsFor(g.tenant, g.service, g.version, "dump"), host),
+        out,
+      );
+      dumps.push({
+        engine: d.engine,
+        database: d.database,
+        container: d.container,
+        image,
+        info,
+        snapshot: s.snapshot,
+        path: `/${file}`,
+        bytes: s.bytes,
+        sha256: s.sha256,
+        tables,
+      });
+      res.dumps.push({
+        engine: d.engine,
+        database: d.database,
+        snapshot: s.snapshot,
+        bytes: s.bytes,
+        tables: Object.keys(tables).length,
+        rows: Object.values(tables).reduce((a, b) => a + b, 0),
+      });
+    }
+    if (g.volumes.length > 0) {
+      if (session.interrupted) throw new Error(`interrupted by ${session.interrupted}`);
+      out.step(`${key}: volumes ${g.volumes.join(", ")}`);
+      volumes = await backupVolumes(session, g, host, out);
+      res.volumes = {
+        names: g.volumes,
+        snapshot: volumes.snapshot,
+        files: volumes.records.reduce((a, v) => a + v.files, 0),
+        bytes: volumes.records.reduce((a, v) => a + v.bytes, 0),
+        addedBytes: volumes.added,
+      };
+    }
+  } catch (e) {
+    res.errors.push(errorMessage(e));
+  } finally {
+    for (const h of g.post) {
+      out.step(`${key}: post hook in ${h.container}`);
+      const err = await runHook(h.container, h.command);
+      res.postHooks.push({ container: h.container, ok: !err });
+      if (err) res.errors.push(`post hook failed: ${err}`);
+    }
+    session.lock?.setPending([]);
+    if (g.pre.length > 0 || g.post.length > 0) res.maintenanceMs = Date.now() - t0;
+  }
+  if (res.errors.length > 0) return res;
+  try {
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      tenant: g.tenant,
+      service: g.service,
+      version: g.version,
+      host,
+      runId: ctx.runId,
+      createdAt: new Date().toISOString(),
+      dumps,
+      ...(volumes ? { volumeSnapshot: volumes.snapshot } : {}),
+      volumes: volumes?.records ?? [],
+    };
+    const refs = [...dumps.map((d) => d.snapshot), ...(volumes ? [volumes.snapshot] : [])];
+    const tags = [...tagsFor(g.tenant, g.service, g.version, "manifest"), ...refs.map((r) => `ref=${r}`)];
+    res.manifest = await backupText(
+      ctx,
+      JSON.stringify(manifest),
+      manifestPath(g.tenant, g.service),
+      tagArgs(tags, host),
+    );
+    out.step(`${key}: manifest ${res.manifest}`);
+    res.ok = true;
+  } catch (e) {
+    res.errors.push(errorMessage(e));
+  }
+  return res;
+}
+
+async function backupVolumes(
+  session: Session,
+  g: BackupGroup,
+  host: string,
+  out: Output,
+): Promise<{ snapshot: string; records: VolumeRecord[]; added: number }> {
+  const ctx = session.ctx;
+  const cache = `/cache/socle-sums/${ctx.repo.key}-${g.tenant}-${g.service}.tsv`;
+  const args = [
+    "backup",
+    "--json",
+    ...tagArgs(tagsFor(g.tenant, g.service, g.version, "volume"), host),
+    ...g.volumes.map((v) => `${VOLUMES_ROOT}/${v}`),
+  ];
+  const { proc } = startHelper(ctx, "volumes", {
+    script: VOLUME_BACKUP_SCRIPT,
+    args: [cache, ...args],
+    mounts: g.volumes.map((v) => ({ volume: v, target: `${VOLUMES_ROOT}/${v}`, readOnly: true })),
+  });
+  proc.stdin.end();
+  let buf = "";
+  proc.stdout.on("data", (c: Buffer) => {
+    buf += c.toString();
+    const nl = buf.lastIndexOf("\n");
+    if (nl < 0) return;
+    const lines = buf.slice(0, nl).split("\n");
+    buf = buf.slice(nl + 1);
+    const status = lines.reverse().find((l) => l.startsWith('{"message_type":"status"'));
+    if (status) {
+      const s = JSON.parse(status) as { percent_done?: number; bytes_done?: number };
+      out.progress(
+        `  volumes ${((s.percent_done ?? 0) * 100).toFixed(0)}% ${((s.bytes_done ?? 0) / 1048576).toFixed(0)} MiB`,
+      );
+    }
+  });
+  const r = await proc;
+  if (r.exitCode !== 0)
+    throw resticError(`restic backup of volumes ${g.volumes.join(", ")}`, ctx.repo.url, r.stderr);
+  const at = r.stdout.indexOf(`\n${SUMS_MARKER}\n`);
+  const resticOut = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
+  const sums = parseSums(at >= 0 ? r.stdout.slice(at + SUMS_MARKER.length + 2) : "", g.volumes);
+  const summary = summaryOf(resticOut);
+  const records = g.volumes.map((name) => ({
+    name,
+    files: sums[name]!.length,
+    bytes: sums[name]!.reduce((a, f) => a + f[2], 0),
+    sums: sums[name]!,
+  }));
+  return { snapshot: summary.snapshot_id, records, added: summary.data_added ?? 0 };
+}

@@ -1,0 +1,61 @@
+/**
+ * The shell scripts helper containers run (POSIX sh; they work with the
+ * official restic image's busybox and with Debian's coreutils).
+ */
+
+/**
+ * Volume backup: `restic backup` (args `$2…`) in the background while the
+ * files are checksummed. sha256 is only recomputed for files whose
+ * inode:size:mtime:ctime changed since the last run (cache file `$1`, in the
+ * restic cache volume), so an incremental run reads only what changed. After
+ * restic's JSON lines: a `--socle-sums--` line, then "<sha256> <size> <path>"
+ * for every file.
+ */
+export const VOLUME_BACKUP_SCRIPT = `set -u
+cache="$1"; shift
+mkdir -p "\${cache%/*}"; touch "$cache"
+restic "$@" &
+rpid=$!
+herr=0
+: >/tmp/hit; : >/tmp/miss; : >/tmp/hashed
+find /volumes -type f -exec stat -c '%i:%s:%Y:%Z %s %n' {} + >/tmp/now || herr=1
+awk -v hit=/tmp/hit -v miss=/tmp/miss '
+  FILENAME == ARGV[1] { p = substr($0, length($1) + length($2) + length($3) + 4); c[p] = $1 " " $2; next }
+  { p = substr($0, length($1) + length($2) + 3)
+    if ((p in c) && index(c[p], $1 " ") == 1) { split(c[p], a, " "); print $1 " " a[2] " " $2 " " p > hit }
+    else print $1 " " $2 " " p > miss }' "$cache" /tmp/now || herr=1
+cut -d' ' -f3- /tmp/miss | tr '\\n' '\\0' | xargs -0 -r sha256sum >/tmp/hashed || herr=1
+awk 'FILENAME == ARGV[1] { m[FNR] = $1; s[FNR] = $2; next }
+  { print m[FNR] " " substr($0, 1, 64) " " s[FNR] " " substr($0, 67) }' /tmp/miss /tmp/hashed >/tmp/new || herr=1
+cat /tmp/hit /tmp/new >"$cache.tmp" && mv "$cache.tmp" "$cache"
+wait "$rpid"; rc=$?
+echo "--socle-sums--"
+cut -d' ' -f2- "$cache"
+if [ "$herr" != 0 ]; then echo "socle: the checksum pass failed" >&2; exit 1; fi
+exit "$rc"`;
+
+export const SUMS_MARKER = "--socle-sums--";
+
+/** Checksums of every file under /volumes: "<sha256> <size> <path>" lines. */
+export const SUMS_SCRIPT = `set -eu
+find /volumes -type f >/tmp/list
+tr '\\n' '\\0' </tmp/list | xargs -0 -r stat -c '%s' >/tmp/sizes
+tr '\\n' '\\0' </tmp/list | xargs -0 -r sha256sum | cut -c1-64 >/tmp/shas
+paste -d' ' /tmp/shas /tmp/sizes /tmp/list`;
+
+/**
+ * Restore volumes in place: empty each mounted /volumes/<name> (\`$1\` = snapshot,
+ * \`$2…\` = volume names), then restore them from the snapshot.
+ */
+export const VOLUME_RESTORE_SCRIPT = `set -eu
+snap="$1"; shift
+inc=""
+for v in "$@"; do
+  find "/volumes/$v" -mindepth 1 -delete
+  inc="$inc --include /volumes/$v"
+done
+# shellcheck disable=SC2086
+exec restic restore "$snap" --target / $inc`;
+
+/** HTTP health probe from inside a container's network namespace (`$1` = URL). */
+export const HTTP_PROBE_SCRIPT = `exec wget -q -O /dev/null -T 5 "$1"`;
