@@ -253,6 +253,27 @@ describe("KeycloakRealm and OidcClient", () => {
     }
   });
 
+  it("accepts a proxy declared later (a promise in dependsOn), as the composition needs", async () => {
+    let declareProxy: (r: pulumi.Resource) => void = () => undefined;
+    const proxy = new Promise<pulumi.Resource>((r) => (declareProxy = r));
+    const r = new KeycloakRealm(
+      "deferred-realm",
+      { keycloak: kc, realm: "deferred", displayName: "D" },
+      { dependsOn: [proxy] },
+    );
+    new OidcClient("deferred-client", {
+      realm: r,
+      clientId: "app",
+      rootUrl: "https://a.d.fr",
+      redirectUris: ["https://a.d.fr/cb"],
+    });
+    declareProxy(new pulumi.CustomResource("test:index:Marker", "later-proxy", {}));
+    await settle();
+    const urn = rec.get("test:index:Marker", "later-proxy").urn;
+    expect(rec.get(T.realm, "deferred-realm-realm").dependencies).toContain(urn);
+    expect(rec.get(T.client, "deferred-client-client").dependencies).toContain(urn);
+  });
+
   it("refuses bad realms and clients with exact messages", () => {
     expect(() => validateKeycloakRealmArgs({ realm: "Demo", displayName: "x" })).toThrow(
       'KeycloakRealm: realm "Demo" must be a tenant slug ([a-z0-9-], 1-63 chars)',
