@@ -40,11 +40,22 @@ export interface PulumiDeployerOptions {
   namespace?: string;
 }
 
+/** Services a tenant pins in `socle:tenants[i].versions` (as stacks/config-tenants.ts accepts them). */
+export const TENANT_VERSIONED: readonly string[] = [
+  "nextcloud",
+  "collabora",
+  "sogo",
+  "mailserver",
+  "peertube",
+  "wordpress",
+];
+
 /**
- * The config key a version is written to. Tenants: `socle:tenants[<i>].versions.<key>`
+ * The config key a version is written to. Tenant apps: `socle:tenants[<i>].versions.<key>`
  * where `<i>` is the tenant's index in `socle:tenants` and `<key>` the catalogue
- * name (`wordpress-<site>` → `wordpress`, `mail` → `mailserver`); the platform:
- * `socle:versions.<key>`.
+ * name (`wordpress-<site>` → `wordpress`, `mail` → `mailserver`). Deployment-wide
+ * services (Keycloak, PostgreSQL, MariaDB, Redis, memcached, Caddy) and the
+ * platform: `socle:versions.<key>`.
  */
 export function versionConfigPath(
   namespace: string,
@@ -54,7 +65,7 @@ export function versionConfigPath(
 ): string {
   const key = catalogueKey(service);
   if (key === undefined) throw new Error(`unknown service "${service}": not in the versions catalogue`);
-  if (tenant === PLATFORM_TENANT) return `${namespace}:versions.${key}`;
+  if (tenant === PLATFORM_TENANT || !TENANT_VERSIONED.includes(key)) return `${namespace}:versions.${key}`;
   const index = tenants.findIndex((t) => t.slug === tenant);
   if (index === -1) throw new Error(`${namespace}:tenants: no tenant with slug "${tenant}"`);
   return `${namespace}:tenants[${index}].versions.${key}`;
@@ -93,9 +104,11 @@ export class PulumiDeployer implements Deployer {
   }
 
   async setVersion(tenant: string, service: string, version: string): Promise<void> {
-    const tenants = tenant === PLATFORM_TENANT ? [] : await this.tenants();
-    const key = versionConfigPath(this.namespace, tenants, tenant, service);
-    await this.stack.setConfig(key, { value: version, secret: false }, true);
+    const key = catalogueKey(service);
+    const perTenant = tenant !== PLATFORM_TENANT && key !== undefined && TENANT_VERSIONED.includes(key);
+    const tenants = perTenant ? await this.tenants() : [];
+    const configKey = versionConfigPath(this.namespace, tenants, tenant, service);
+    await this.stack.setConfig(configKey, { value: version, secret: false }, true);
   }
 
   async deploy(tenants: string[]): Promise<void> {

@@ -28,19 +28,21 @@ const TENANTS = [
 ];
 
 describe("PulumiDeployer (fake stack)", () => {
-  it("writes per-tenant versions by path under socle:tenants[i].versions, reading the tenant list once", async () => {
+  it("writes tenant app versions under socle:tenants[i].versions, deployment-wide ones under socle:versions, reading the tenant list once", async () => {
     const { stack, calls } = fakeStack(TENANTS);
     const d = new PulumiDeployer(stack);
     await d.setVersion("ville-b", "nextcloud", "32.0.3");
     await d.setVersion("demo", "wordpress-club-echecs", "6.8.3");
     await d.setVersion("demo", "mail", "15.1.0");
     await d.setVersion("_platform", "postgres", "17.6");
+    await d.setVersion("demo", "keycloak", "26.4.5");
     expect(calls).toEqual([
       ["getConfig", "socle:tenants", undefined],
       ["setConfig", "socle:tenants[1].versions.nextcloud", { value: "32.0.3", secret: false }, true],
       ["setConfig", "socle:tenants[0].versions.wordpress", { value: "6.8.3", secret: false }, true],
       ["setConfig", "socle:tenants[0].versions.mailserver", { value: "15.1.0", secret: false }, true],
       ["setConfig", "socle:versions.postgres", { value: "17.6", secret: false }, true],
+      ["setConfig", "socle:versions.keycloak", { value: "26.4.5", secret: false }, true],
     ]);
   });
 
