@@ -32,8 +32,6 @@ function io(deployed: Record<string, Record<string, string>> = {}, deps?: Partia
   return { env, stderr };
 }
 
-const run = (argv: string[], x: ReturnType<typeof io>) => main(parseUpdateArgs(argv), x.env);
-
 describe("parseUpdateArgs", () => {
   it("parses plan and apply options", () => {
     expect(
