@@ -1,0 +1,172 @@
+/**
+ * The Socle program, as a function of the validated config (so tests and the
+ * scale benchmark can run it with any config under the mock engine):
+ *
+ *   placement (pure, may refuse) → hosts → one Platform per host → Keycloak
+ *   and a realm per tenant → each tenant's services on its host → one
+ *   ReverseProxy per host with every route on it → outputs.
+ *
+ * Nothing is declared before the config and the placement have been checked.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Keycloak, memoryMbFor as keycloakMemory } from "../components/apps/keycloak.js";
+import { KeycloakRealm } from "../components/apps/keycloak-realm.js";
+import {
+  PeerTube,
+  memoryMbFor as peertubeMemory,
+  previousPeertubeHostnames,
+} from "../components/apps/peertube.js";
+import type { DockerHost } from "../components/hosts/docker-host.js";
+import { Platform } from "../components/platform/platform.js";
+import { ReverseProxy } from "../components/platform/proxy.js";
+import type { Route } from "../components/platform/route.js";
+import type { CapacityRow } from "../templates/capacity-report.js";
+import type { SocleConfig } from "./config.js";
+import { declareHosts, placementHosts, type HostExtras } from "./hosts.js";
+import { place, type Placement } from "./placement.js";
+import { declareTenant, tenantMemoryMb, type TenantOutputs } from "./tenant.js";
+
+/** Memory of what every host runs whatever its tenants: proxy, PostgreSQL, MariaDB (MiB). */
+export const PLATFORM_MEMORY_MB = 256 + 1024 + 1024;
+
+export interface ProgramResult {
+  placement: Placement;
+  hosts: Map<string, DockerHost>;
+  keycloak: Keycloak;
+  tenants: Record<string, TenantOutputs & { host: string }>;
+  capacity: CapacityRow[];
+  peertubeHostnames: pulumi.Output<Record<string, string>>;
+  sharedPeertube?: PeerTube;
+}
+
+export interface ProgramOptions {
+  /** Files and first-boot commands for every host (the backup units). */
+  hostExtras?: Omit<HostExtras, "mailHosts">;
+  /** Read the previous PeerTube hostnames from the stack itself (default true; off in benchmarks). */
+  readPreviousOutputs?: boolean;
+}
+
+/** Where deployment-wide services run: the first host (declaration order). */
+export function sharedHost(cfg: SocleConfig): string {
+  return placementHosts(cfg)[0]!.name;
+}
+
+export function computePlacement(cfg: SocleConfig): Placement {
+  const home = sharedHost(cfg);
+  const shared = [{ name: "keycloak", host: home, memoryMb: keycloakMemory({}) }];
+  if (cfg.shared.peertube)
+    shared.push({ name: "peertube (shared)", host: home, memoryMb: peertubeMemory({}) });
+  return place({
+    hosts: placementHosts(cfg),
+    tenants: cfg.tenants.map((t) => ({
+      slug: t.slug,
+      memoryMb: tenantMemoryMb(t),
+      ...(t.host !== undefined ? { host: t.host } : {}),
+    })),
+    platformMb: PLATFORM_MEMORY_MB,
+    shared,
+  });
+}
+
+export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): ProgramResult {
+  const placement = computePlacement(cfg); // throws before any resource is declared
+  const mailHosts = new Set(
+    cfg.tenants
+      .filter((t) => t.services.sogo && !t.services.sogo.mail)
+      .map((t) => placement.byTenant[t.slug]!),
+  );
+  const hosts = declareHosts(cfg, {
+    files: options.hostExtras?.files ?? [],
+    commands: options.hostExtras?.commands ?? [],
+    mailHosts,
+  });
+  const platforms = new Map<string, Platform>();
+  for (const [name, host] of hosts) platforms.set(name, new Platform(`${name}-platform`, { host }));
+  const routesByHost = new Map<string, Route[]>([...hosts.keys()].map((h) => [h, []]));
+
+  // Keycloak reaches its admin API through the proxy of its host, which is declared
+  // last (it needs every route): realms wait on a promise of that proxy.
+  const home = sharedHost(cfg);
+  let proxyReady!: (r: pulumi.Resource) => void;
+  const homeProxy = new Promise<pulumi.Resource>((resolve) => (proxyReady = resolve));
+  const keycloak = new Keycloak("keycloak", { platform: platforms.get(home)!, domain: cfg.sso.domain });
+  routesByHost.get(home)!.push(...keycloak.routes);
+
+  const previousPeertube: pulumi.Output<Record<string, string>> =
+    options.readPreviousOutputs === false
+      ? pulumi.output<Record<string, string>>({})
+      : previousPeertubeHostnames();
+  let sharedPeertube: PeerTube | undefined;
+  if (cfg.shared.peertube) {
+    sharedPeertube = new PeerTube("shared-peertube", {
+      tenant: "shared",
+      domain: cfg.shared.peertube.domain,
+      platform: platforms.get(home)!,
+      adminEmail: `admin@${cfg.shared.peertube.domain}`,
+      previousHostname: previousPeertube.apply((m) => m.shared),
+      instanceName: "PeerTube",
+    });
+    routesByHost.get(home)!.push(...sharedPeertube.routes);
+  }
+
+  const tenants: ProgramResult["tenants"] = {};
+  const peertubeHostnames: Record<string, pulumi.Output<string>> = {};
+  if (sharedPeertube) peertubeHostnames.shared = sharedPeertube.hostname;
+  const federated = cfg.tenants.filter((t) => t.federation);
+  for (const t of cfg.tenants) {
+    const hostName = placement.byTenant[t.slug]!;
+    const realm = new KeycloakRealm(
+      `${t.slug}-realm`,
+      { keycloak, realm: t.slug, displayName: t.name },
+      { dependsOn: [homeProxy] },
+    );
+    const siblings = federated.filter((o) => o.slug !== t.slug);
+    const declared = declareTenant({
+      tenant: t,
+      platform: platforms.get(hostName)!,
+      realm,
+      siblings: {
+        nextcloud: siblings
+          .filter((o) => o.services.nextcloud)
+          .map((o) => `${o.services.nextcloud!.subdomain}.${o.domain}`),
+        peertube: [
+          ...siblings
+            .filter((o) => o.services.peertube && !o.services.peertube.shared)
+            .map((o) => `${o.services.peertube!.subdomain}.${o.domain}`),
+          ...(cfg.shared.peertube ? [cfg.shared.peertube.domain] : []),
+        ],
+      },
+      previousPeertube,
+    });
+    routesByHost.get(hostName)!.push(...declared.routes);
+    tenants[t.slug] = { host: hostName, ...declared.outputs };
+    if (declared.outputs.peertubeHostname) peertubeHostnames[t.slug] = declared.outputs.peertubeHostname;
+  }
+
+  for (const [name, host] of hosts) {
+    const proxy = new ReverseProxy(`${name}-proxy`, {
+      host,
+      web: platforms.get(name)!.web,
+      routes: routesByHost.get(name)!,
+      ...(cfg.target.acmeEmail ? { acmeEmail: cfg.target.acmeEmail } : {}),
+    });
+    if (name === home) proxyReady(proxy.container);
+  }
+
+  const capacity: CapacityRow[] = placement.hosts.map((h) => ({
+    host: h.host,
+    capacityMb: h.capacityMb,
+    declaredMb: h.declaredMb,
+    tenants: h.tenants,
+    shared: h.shared,
+  }));
+  return {
+    placement,
+    hosts,
+    keycloak,
+    tenants,
+    capacity,
+    peertubeHostnames: pulumi.output(peertubeHostnames),
+    ...(sharedPeertube ? { sharedPeertube } : {}),
+  };
+}
