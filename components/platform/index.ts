@@ -7,4 +7,4 @@ export * from "./redis.js";
 export * from "./memcached.js";
 export * from "./proxy.js";
 export * from "./route.js";
-export { checkInitExit } from "./init-job.js";
+export { checkInitExit, initContainerName } from "./init-job.js";

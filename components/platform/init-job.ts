@@ -38,3 +38,18 @@ export function gateOnExit(
 export const INIT_JOB_MEMORY_MB = 64;
 /** Where the rendered script is uploaded in the initialiser container. */
 export const INIT_SCRIPT_PATH = "/socle/db-init.sh";
+
+const CONTAINER_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/**
+ * The initialiser's container name: `<tenant>-<service>-dbinit`, or
+ * `socle-<service>-dbinit` for the platform's own tenant `_platform` (Docker
+ * names cannot start with `_`). An explicit name must be a valid Docker name.
+ */
+export function initContainerName(tenant: string, service: string, explicit?: string): string {
+  const name =
+    explicit ?? (tenant === "_platform" ? `socle-${service}-dbinit` : `${tenant}-${service}-dbinit`);
+  if (!CONTAINER_NAME_RE.test(name))
+    throw new Error(`db init: container name "${name}" is not a Docker name`);
+  return name;
+}

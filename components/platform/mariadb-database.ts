@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderMariadbInit, validateDbInitArgs } from "../../templates/db-init.js";
 import { serviceContainer } from "../container.js";
 import { generatedPassword } from "./password.js";
-import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH } from "./init-job.js";
+import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH, initContainerName } from "./init-job.js";
 import type { MariadbServer } from "./mariadb.js";
 
 export interface MariadbDatabaseArgs {
@@ -14,7 +14,7 @@ export interface MariadbDatabaseArgs {
   user?: string;
   tenant: string;
   service: string;
-  /** Initialiser container name; default `<tenant>-<service>-dbinit`. */
+  /** Initialiser container name; default `<tenant>-<service>-dbinit` (`socle-<service>-dbinit` for `_platform`). */
   containerName?: string;
 }
 
@@ -64,7 +64,7 @@ export class MariadbDatabase extends pulumi.ComponentResource {
     this.port = server.port;
     this.database = args.database;
     this.user = args.user ?? args.database;
-    this.initContainerName = args.containerName ?? `${args.tenant}-${args.service}-dbinit`;
+    this.initContainerName = initContainerName(args.tenant, args.service, args.containerName);
 
     const password = generatedPassword(`${name}-password`, this);
     const script = renderMariadbInit({ host: server.hostname, database: this.database, user: this.user });

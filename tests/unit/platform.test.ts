@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import {
   checkInitExit,
+  initContainerName,
   Memcached,
   MariadbDatabase,
   Platform,
@@ -251,6 +252,23 @@ describe("PostgresDatabase", () => {
       "demo-nextcloud-dbinit: database initialisation failed with exit code 3; read `docker logs demo-nextcloud-dbinit`, " +
         "fix the cause, then `docker rm demo-nextcloud-dbinit` and run `pulumi up --refresh`",
     );
+  });
+
+  it("names the initialiser <tenant>-<service>-dbinit, socle-<service>-dbinit for _platform", async () => {
+    expect(initContainerName("demo", "nextcloud")).toBe("demo-nextcloud-dbinit");
+    expect(initContainerName("_platform", "keycloak")).toBe("socle-keycloak-dbinit");
+    expect(initContainerName("demo", "x", "custom-init")).toBe("custom-init");
+    expect(() => initContainerName("demo", "x", "_bad")).toThrow(
+      'db init: container name "_bad" is not a Docker name',
+    );
+    new PostgresDatabase("kc-db", {
+      server: platform.postgres,
+      database: "keycloak",
+      tenant: "_platform",
+      service: "keycloak",
+    });
+    await settle();
+    expect(rec.get(CONTAINER, "kc-db-init").inputs.name).toBe("socle-keycloak-dbinit");
   });
 
   it("validates names before declaring anything", () => {
