@@ -79,17 +79,23 @@ export function readTenant(r: Reader, path: string, v: unknown, domains: ServedD
     name: r.required(at(path, "name"), o.name, STRING)!,
     domain: domain!,
     ...(host !== undefined ? { host } : {}),
-    versions: readVersions(r, at(path, "versions"), o.versions),
+    versions: readVersions(r, at(path, "versions"), o.versions, TENANT_VERSIONED),
     federation: r.withDefault(at(path, "federation"), o.federation, BOOL, TENANT_DEFAULTS.federation),
     services: readServices(r, at(path, "services"), o.services, serve)!,
   };
 }
 
-function readVersions(r: Reader, path: string, v: unknown): Partial<Record<ServiceName, string>> {
+/** A map service → version, for the services in `allowed`. */
+export function readVersions(
+  r: Reader,
+  path: string,
+  v: unknown,
+  allowed: readonly ServiceName[],
+): Partial<Record<ServiceName, string>> {
   if (v === undefined || v === null) return {};
-  const o = r.object(path, v, "an object of service: version", TENANT_VERSIONED);
+  const o = r.object(path, v, "an object of service: version", allowed);
   const out: Partial<Record<ServiceName, string>> = {};
-  for (const service of TENANT_VERSIONED) {
+  for (const service of allowed) {
     const version = r.optional(at(path, service), o?.[service], VERSION);
     if (version !== undefined) out[service] = version;
   }

@@ -11,10 +11,10 @@
  * stacks/config-tenants.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceName } from "../components/versions.js";
+import { SERVICE_NAMES, type ServiceName } from "../components/versions.js";
 import { DOMAIN, REPOSITORY, SCHEDULE, Reader, at, int, isObject, suggest, show } from "./config-checks.js";
 import { TARGET_DEFAULTS, hostNames, readTarget } from "./config-target.js";
-import { TENANT_DEFAULTS, readTenant, type ServedDomain } from "./config-tenants.js";
+import { TENANT_DEFAULTS, readTenant, readVersions, type ServedDomain } from "./config-tenants.js";
 
 export { hostAddresses, hostNames, TARGET_KINDS } from "./config-target.js";
 export { TENANT_VERSIONED } from "./config-tenants.js";
@@ -25,6 +25,12 @@ export interface SocleConfig {
   sso: { domain: string };
   shared: { peertube?: { domain: string } };
   backup: BackupConfig;
+  /**
+   * Deployment-wide version pins (`socle:versions`, written by `socle update`):
+   * Keycloak, the platform services, the shared PeerTube. Any catalogue
+   * service; a tenant's own `versions` is what its apps use.
+   */
+  versions: Partial<Record<ServiceName, string>>;
   secrets: { proxmoxApiToken?: pulumi.Output<string>; backupPassword?: pulumi.Output<string> };
 }
 
@@ -107,6 +113,7 @@ export interface RawConfig {
   sso?: unknown;
   shared?: unknown;
   backup?: unknown;
+  versions?: unknown;
   /** Other keys set in the `socle` namespace (without the prefix): each is reported as unknown. */
   otherKeys?: string[];
 }
@@ -132,6 +139,7 @@ export const CONFIG_KEYS = [
   "sso",
   "shared",
   "backup",
+  "versions",
   "proxmoxApiToken",
   "backupPassword",
 ];
@@ -175,6 +183,7 @@ export function parseConfig(raw: RawConfig): SocleConfig {
   r.unique([...deploymentWide, ...served]);
 
   const backup = readBackup(r, raw.backup);
+  const versions = readVersions(r, "socle:versions", raw.versions, SERVICE_NAMES);
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return {
     target: target!,
@@ -182,6 +191,7 @@ export function parseConfig(raw: RawConfig): SocleConfig {
     sso: { domain: ssoDomain! },
     shared,
     backup: backup!,
+    versions,
     secrets: {},
   };
 }
@@ -300,6 +310,7 @@ export function loadConfig(): SocleConfig {
     sso: readObject(c, "sso"),
     shared: readObject(c, "shared"),
     backup: readObject(c, "backup"),
+    versions: readObject(c, "versions"),
     otherKeys: Object.keys(pulumi.runtime.allConfig())
       .filter((k) => k.startsWith("socle:"))
       .map((k) => k.slice("socle:".length))

@@ -226,7 +226,15 @@ const CASES: Case[] = [
     cfg({ otherKeys: ["tenant", "foo"] }),
     [
       'socle:tenant: unknown key (did you mean "socle:tenants"?)',
-      "socle:foo: unknown key (expected one of: target, tenants, sso, shared, backup, proxmoxApiToken, backupPassword)",
+      "socle:foo: unknown key (expected one of: target, tenants, sso, shared, backup, versions, proxmoxApiToken, backupPassword)",
+    ],
+  ],
+  [
+    "deployment-wide versions",
+    cfg({ versions: { keycloak: "latest", postgress: "17.6" } }),
+    [
+      'socle:versions.postgress: unknown key (did you mean "postgres"?)',
+      'socle:versions.keycloak: "latest" is not a version (numbers separated by dots, e.g. "32.0.3")',
     ],
   ],
   // backup

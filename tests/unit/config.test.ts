@@ -64,6 +64,7 @@ describe("parseConfig: good input and defaults", () => {
       sso: { domain: "sso.demo.localhost" },
       shared: {},
       backup: BACKUP_OUT,
+      versions: {},
       secrets: {},
     });
   });
@@ -136,7 +137,7 @@ describe("parseConfig: good input and defaults", () => {
     expect(c.tenants[0]!.host).toBe("apps2");
   });
 
-  it("a shared PeerTube: the tenant's own video subdomain is free for a site", () => {
+  it("a shared PeerTube (the tenant's own video subdomain is free for a site), deployment-wide versions", () => {
     const c = parseConfig({
       tenants: [
         {
@@ -154,7 +155,9 @@ describe("parseConfig: good input and defaults", () => {
       shared: { peertube: { domain: "video.epci.example" } },
       sso: { domain: "sso.epci.example" },
       backup: BACKUP,
+      versions: { keycloak: "26.4.5", peertube: "7.3.0" },
     });
+    expect(c.versions).toEqual({ keycloak: "26.4.5", peertube: "7.3.0" });
     expect(c.shared).toEqual({ peertube: { domain: "video.epci.example" } });
     expect(c.sso).toEqual({ domain: "sso.epci.example" });
   });
@@ -198,6 +201,7 @@ describe("the example stack files", () => {
         schedule: "*-*-* 02:30:00",
         keep: { daily: 7, weekly: 4, monthly: 12 },
       },
+      versions: {},
       secrets: {},
     });
   });
