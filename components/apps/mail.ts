@@ -1,0 +1,258 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as docker from "@pulumi/docker";
+import {
+  dkimKeyPath,
+  dkimTxtValue,
+  mailDnsRecords,
+  renderDkimSigningConf,
+  type DnsRecord,
+} from "../../templates/mail-dns.js";
+import type { SogoMailServer } from "../../templates/sogo-conf.js";
+import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import type { Platform } from "../platform/platform.js";
+import { imageRef, pinned } from "../versions.js";
+import type { KeycloakRealm } from "./keycloak-realm.js";
+
+export const MAIL_DEFAULTS = {
+  /** Postfix + Dovecot + rspamd (no ClamAV). */
+  memoryMb: 1024,
+  dkimSelector: "mail",
+  /** Published on the host: SMTP, submissions, submission, IMAPS, ManageSieve. */
+  publishedPorts: [25, 465, 587, 993, 4190],
+  imapPort: 143,
+  submissionPort: 587,
+  sievePort: 4190,
+  configDir: "/tmp/docker-mailserver",
+  timeZone: "Europe/Paris",
+} as const;
+
+export interface MailArgs {
+  tenant: string;
+  /** The mail host's FQDN (`OVERRIDE_HOSTNAME`, MX target), e.g. `mail.<tenant domain>`. */
+  hostname: string;
+  /** Domain of the addresses (`user@<mailDomain>`), normally the tenant's domain. */
+  mailDomain: string;
+  platform: Platform;
+  /** Dovecot also accepts XOAUTH2/OAUTHBEARER tokens of this realm (what SOGo >= 5.12 sends). */
+  realm?: KeycloakRealm;
+  /**
+   * DKIM private key (PEM, RSA >= 1024 bits; secret), generated ONCE (`generateDkimKey()`)
+   * and kept in the stack config. Then the DKIM record is an output at deploy time.
+   * Absent: no DKIM signing until the DSI runs `dkimCommand`.
+   */
+  dkimPrivateKey?: pulumi.Input<string>;
+  dkimSelector?: string;
+  /**
+   * Certificate for mail.<domain> (SSL_TYPE=manual), e.g. the reverse proxy's ACME
+   * certificate in its data volume, mounted read-only. Absent: no TLS (tests only).
+   */
+  tls?: { volume: docker.Volume; mountPath: string; certPath: string; keyPath: string };
+  version?: string;
+  memoryMb?: number;
+}
+
+const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** Pure validation; exact messages, before any child exists. */
+export function validateMailArgs(
+  args: Omit<MailArgs, "platform" | "realm" | "dkimPrivateKey" | "tls">,
+): void {
+  if (!SLUG_RE.test(args.tenant)) throw new Error(`Mail: tenant "${args.tenant}" is not a slug`);
+  const who = `Mail ${args.tenant}`;
+  if (!HOST_RE.test(args.hostname)) {
+    throw new Error(`${who}: hostname "${args.hostname}" is not a lower-case domain name`);
+  }
+  if (!HOST_RE.test(args.mailDomain)) {
+    throw new Error(`${who}: mailDomain "${args.mailDomain}" is not a lower-case domain name`);
+  }
+  if (args.dkimSelector !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(args.dkimSelector)) {
+    throw new Error(`${who}: dkimSelector "${args.dkimSelector}" is not a DNS label`);
+  }
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 512)) {
+    throw new Error(`${who}: memoryMb must be an integer >= 512, got ${args.memoryMb}`);
+  }
+}
+
+/** Declared memory, MiB, before anything is declared (placement). */
+export function memoryMbFor(args: Pick<MailArgs, "memoryMb">): number {
+  return args.memoryMb ?? MAIL_DEFAULTS.memoryMb;
+}
+
+/** docker-mailserver's environment (sorted), without secrets. */
+export function mailEnv(args: {
+  hostname: string;
+  mailDomain: string;
+  introspectionUrl?: string;
+  tls?: { certPath: string; keyPath: string };
+}): string[] {
+  const env: Record<string, string> = {
+    ACCOUNT_PROVISIONER: "FILE",
+    ENABLE_AMAVIS: "0",
+    ENABLE_CLAMAV: "0",
+    ENABLE_FAIL2BAN: "0",
+    ENABLE_MANAGESIEVE: "1",
+    ENABLE_OPENDKIM: "0",
+    ENABLE_OPENDMARC: "0",
+    ENABLE_POLICYD_SPF: "0",
+    ENABLE_POP3: "0",
+    ENABLE_RSPAMD: "1",
+    ENABLE_SPAMASSASSIN: "0",
+    LOG_LEVEL: "info",
+    OVERRIDE_HOSTNAME: args.hostname,
+    PERMIT_DOCKER: "none",
+    POSTMASTER_ADDRESS: `postmaster@${args.mailDomain}`,
+    SPOOF_PROTECTION: "1",
+    SSL_TYPE: args.tls ? "manual" : "",
+    TZ: MAIL_DEFAULTS.timeZone,
+  };
+  if (args.tls) {
+    env.SSL_CERT_PATH = args.tls.certPath;
+    env.SSL_KEY_PATH = args.tls.keyPath;
+  }
+  if (args.introspectionUrl) {
+    env.ENABLE_OAUTH2 = "1";
+    env.OAUTH2_INTROSPECTION_URL = args.introspectionUrl;
+  }
+  return Object.keys(env)
+    .sort()
+    .map((k) => `${k}=${env[k]}`);
+}
+
+/**
+ * Mail — the tenant's mail server (`socle:apps:Mail`): docker-mailserver (Postfix,
+ * Dovecot, rspamd), the one app that publishes ports (25, 465, 587, 993, 4190).
+ *
+ * Accounts: docker-mailserver's FILE provisioner (`setup email add`). Login: the
+ * account password, and with a realm also the realm's access tokens (XOAUTH2 /
+ * OAUTHBEARER, validated against the realm's userinfo endpoint): what SOGo >= 5.12
+ * sends. DKIM: rspamd signs with the key given in args (uploaded into the config
+ * volume with its `dkim_signing.conf`). Outputs: the DNS records to publish, and
+ * `endpoints` for SOGo. Backups: the maildirs, the state and the config volumes.
+ *
+ * Children: `${name}-image`, `${name}-data`, `${name}-state`, `${name}-config`, `${name}-server`.
+ */
+export class Mail extends pulumi.ComponentResource {
+  readonly hostname: string;
+  readonly mailDomain: string;
+  readonly containerName: string;
+  readonly memoryMb: number;
+  /** What SOGo connects to (on the tenant network). */
+  readonly endpoints: { imap: SogoMailServer; smtp: SogoMailServer; sieve: SogoMailServer };
+  /** MX, SPF, DKIM (when the key is given), DMARC. */
+  readonly dnsRecords: pulumi.Output<DnsRecord[]>;
+  /** Prints (or, without a key in args, first creates) the DKIM record on the server. */
+  readonly dkimCommand: string;
+  /** Creates a mailbox (the password is asked for). */
+  readonly addAccountCommand: string;
+
+  constructor(name: string, args: MailArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateMailArgs(args);
+    const { tenant, platform } = args;
+    const host = platform.host;
+    if (!host.mail) {
+      throw new Error(
+        `Mail ${tenant}: host "${host.hostName}" does not open the mail ports (25, 465, 587, 993, 4190); ` +
+          `place the tenant on a host with mail: true, or use the town's servers (sogo: {mail: {imap, smtp}})`,
+      );
+    }
+    super("socle:apps:Mail", name, {}, opts);
+    const version = args.version ?? pinned("mailserver");
+    const selector = args.dkimSelector ?? MAIL_DEFAULTS.dkimSelector;
+    this.hostname = args.hostname;
+    this.mailDomain = args.mailDomain;
+    this.containerName = `${tenant}-mail`;
+    this.memoryMb = memoryMbFor(args);
+    const tls = args.tls ? "starttls" : "none";
+    this.endpoints = {
+      imap: { host: this.containerName, port: MAIL_DEFAULTS.imapPort, tls },
+      smtp: { host: this.containerName, port: MAIL_DEFAULTS.submissionPort, tls },
+      sieve: { host: this.containerName, port: MAIL_DEFAULTS.sievePort, tls },
+    };
+    this.dkimCommand =
+      `docker exec ${this.containerName} sh -c 'ls ${MAIL_DEFAULTS.configDir}/rspamd/dkim/*.private.txt >/dev/null 2>&1 ` +
+      `|| setup config dkim keytype rsa keysize 2048 selector ${selector} domain ${args.mailDomain}; ` +
+      `cat ${MAIL_DEFAULTS.configDir}/rspamd/dkim/*${selector}-${args.mailDomain}.public.dns.txt'`;
+    this.addAccountCommand = `docker exec -it ${this.containerName} setup email add <user>@${args.mailDomain}`;
+
+    const dkimKey = args.dkimPrivateKey === undefined ? undefined : pulumi.secret(args.dkimPrivateKey);
+    // The records hold only the PUBLIC half of the key: derived from the secret, made
+    // public on purpose so `pulumi stack output` shows what to publish.
+    this.dnsRecords = pulumi.unsecret(
+      pulumi.output<string | undefined>(dkimKey).apply((pem) =>
+        mailDnsRecords({
+          mailDomain: args.mailDomain,
+          mailHost: args.hostname,
+          dkimSelector: selector,
+          ...(pem !== undefined ? { dkimValue: dkimTxtValue(pem) } : {}),
+        }),
+      ),
+    );
+
+    const image = pullImage(`${name}-image`, host, imageRef("mailserver", version), { parent: this });
+    const vol = (part: string) => {
+      const volumeName = `${this.containerName}-${part}`;
+      return {
+        volumeName,
+        volume: stateVolume(`${name}-${part}`, host, volumeName, tenant, { parent: this }),
+      };
+    };
+    const data = vol("data");
+    const state = vol("state");
+    const config = vol("config");
+
+    const introspectionUrl = args.realm
+      ? `${args.realm.issuerUrl}/protocol/openid-connect/userinfo`
+      : undefined;
+    const uploads: { file: string; content: pulumi.Input<string> }[] = [];
+    if (dkimKey) {
+      uploads.push(
+        { file: dkimKeyPath(args.mailDomain, selector), content: dkimKey },
+        {
+          file: `${MAIL_DEFAULTS.configDir}/rspamd/override.d/dkim_signing.conf`,
+          content: renderDkimSigningConf(args.mailDomain, selector),
+        },
+      );
+    }
+    serviceContainer(
+      `${name}-server`,
+      {
+        host,
+        containerName: this.containerName,
+        image,
+        memoryMb: this.memoryMb,
+        labels: {
+          tenant,
+          service: "mail",
+          role: "mail",
+          version,
+          volumes: [data.volumeName, state.volumeName, config.volumeName],
+          health: "cmd:ss --listening --tcp | grep -q ':smtp'",
+        },
+        envs: mailEnv({
+          hostname: args.hostname,
+          mailDomain: args.mailDomain,
+          ...(introspectionUrl ? { introspectionUrl } : {}),
+          ...(args.tls ? { tls: { certPath: args.tls.certPath, keyPath: args.tls.keyPath } } : {}),
+        }),
+        networks: [{ network: platform.web }, { network: platform.tenantNetwork(tenant) }],
+        volumes: [
+          { volume: data.volume, containerPath: "/var/mail" },
+          { volume: state.volume, containerPath: "/var/mail-state" },
+          { volume: config.volume, containerPath: MAIL_DEFAULTS.configDir },
+          ...(args.tls
+            ? [{ volume: args.tls.volume, containerPath: args.tls.mountPath, readOnly: true }]
+            : []),
+        ],
+        ...(uploads.length > 0 ? { uploads } : {}),
+        ports: MAIL_DEFAULTS.publishedPorts.map((p) => ({ internal: p, external: p })),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({
+      hostname: this.hostname,
+      dnsRecords: this.dnsRecords,
+      dkimCommand: this.dkimCommand,
+    });
+  }
+}

@@ -1,0 +1,246 @@
+import { createPublicKey, generateKeyPairSync, verify, sign } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
+import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
+import type { DockerHost } from "../../components/hosts/docker-host.js";
+import { Platform } from "../../components/platform/platform.js";
+import { Keycloak } from "../../components/apps/keycloak.js";
+import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
+import { Mail, MAIL_DEFAULTS, mailEnv, memoryMbFor, validateMailArgs } from "../../components/apps/mail.js";
+import {
+  dkimKeyPath,
+  dkimTxtValue,
+  generateDkimKey,
+  mailDnsRecords,
+  renderDkimSigningConf,
+} from "../../templates/mail-dns.js";
+
+const T = {
+  container: "docker:index/container:Container",
+  volume: "docker:index/volume:Volume",
+  image: "docker:index/remoteImage:RemoteImage",
+};
+
+const DKIM_KEY = generateDkimKey();
+let rec: Recorder;
+let platform: Platform;
+let mail: Mail;
+let plain: Mail;
+beforeAll(async () => {
+  rec = await installMocks();
+  const host = new LocalDockerHost("local");
+  platform = new Platform("local-platform", { host });
+  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
+  const realm = new KeycloakRealm("demo-realm", {
+    keycloak: kc,
+    realm: "demo",
+    displayName: "Commune de Démo",
+  });
+  mail = new Mail("demo-mail", {
+    tenant: "demo",
+    hostname: "mail.demo.fr",
+    mailDomain: "demo.fr",
+    platform,
+    realm,
+    dkimPrivateKey: DKIM_KEY,
+  });
+  plain = new Mail("ville-mail", {
+    tenant: "ville",
+    hostname: "mail.ville.fr",
+    mailDomain: "ville.fr",
+    platform,
+  });
+  await settle();
+});
+
+describe("Mail under the mock engine", () => {
+  it("declares its children with names derived from its own", () => {
+    const children = rec.resources
+      .filter((r) => r.name.startsWith("demo-mail"))
+      .map((r) => `${r.type} ${r.name}`);
+    expect(children.sort()).toEqual(
+      [
+        "socle:apps:Mail demo-mail",
+        `${T.image} demo-mail-image`,
+        `${T.volume} demo-mail-data`,
+        `${T.volume} demo-mail-state`,
+        `${T.volume} demo-mail-config`,
+        `${T.container} demo-mail-server`,
+      ].sort(),
+    );
+    expect(rec.get(T.image, "demo-mail-image").inputs).toEqual({
+      name: "ghcr.io/docker-mailserver/docker-mailserver:15.1.0",
+      keepLocally: true,
+    });
+  });
+
+  it("runs docker-mailserver publishing exactly the mail ports, with backup labels", () => {
+    const c = rec.get(T.container, "demo-mail-server");
+    expect(c.inputs.name).toBe("demo-mail");
+    expect(c.inputs.memory).toBe(1024);
+    expect(c.inputs.ports).toEqual([25, 465, 587, 993, 4190].map((p) => ({ internal: p, external: p })));
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-web" }, { name: "socle-t-demo" }]);
+    expect(c.inputs.volumes).toEqual([
+      { volumeName: "demo-mail-data", containerPath: "/var/mail" },
+      { volumeName: "demo-mail-state", containerPath: "/var/mail-state" },
+      { volumeName: "demo-mail-config", containerPath: "/tmp/docker-mailserver" },
+    ]);
+    expect(labelsOf(c)).toEqual({
+      "socle.tenant": "demo",
+      "socle.service": "mail",
+      "socle.role": "mail",
+      "socle.version": "15.1.0",
+      "socle.backup.volumes": "demo-mail-data,demo-mail-state,demo-mail-config",
+      "socle.health": "cmd:ss --listening --tcp | grep -q ':smtp'",
+    });
+    expect(envOf(c)).toEqual({
+      ACCOUNT_PROVISIONER: "FILE",
+      ENABLE_AMAVIS: "0",
+      ENABLE_CLAMAV: "0",
+      ENABLE_FAIL2BAN: "0",
+      ENABLE_MANAGESIEVE: "1",
+      ENABLE_OAUTH2: "1",
+      ENABLE_OPENDKIM: "0",
+      ENABLE_OPENDMARC: "0",
+      ENABLE_POLICYD_SPF: "0",
+      ENABLE_POP3: "0",
+      ENABLE_RSPAMD: "1",
+      ENABLE_SPAMASSASSIN: "0",
+      LOG_LEVEL: "info",
+      OAUTH2_INTROSPECTION_URL: "https://sso.demo.localhost/realms/demo/protocol/openid-connect/userinfo",
+      OVERRIDE_HOSTNAME: "mail.demo.fr",
+      PERMIT_DOCKER: "none",
+      POSTMASTER_ADDRESS: "postmaster@demo.fr",
+      SPOOF_PROTECTION: "1",
+      SSL_TYPE: "",
+      TZ: "Europe/Paris",
+    });
+  });
+
+  it("uploads the DKIM key as a secret with rspamd's signing config, and outputs the four DNS records", async () => {
+    const c = rec.get(T.container, "demo-mail-server");
+    expect(secretPaths(c.raw)).toEqual(["uploads"]);
+    const uploads = c.inputs.uploads as { file: string; content: string }[];
+    expect(uploads).toEqual([
+      { file: "/tmp/docker-mailserver/rspamd/dkim/rsa-2048-mail-demo.fr.private.txt", content: DKIM_KEY },
+      {
+        file: "/tmp/docker-mailserver/rspamd/override.d/dkim_signing.conf",
+        content: renderDkimSigningConf("demo.fr", "mail"),
+      },
+    ]);
+    expect(await pulumi.isSecret(mail.dnsRecords)).toBe(false);
+    const records = await resolve(mail.dnsRecords);
+    expect(records).toEqual([
+      { name: "demo.fr", type: "MX", priority: 10, value: "mail.demo.fr." },
+      { name: "demo.fr", type: "TXT", value: "v=spf1 mx -all" },
+      { name: "mail._domainkey.demo.fr", type: "TXT", value: dkimTxtValue(DKIM_KEY) },
+      {
+        name: "_dmarc.demo.fr",
+        type: "TXT",
+        value: "v=DMARC1; p=quarantine; rua=mailto:postmaster@demo.fr; adkim=s; aspf=s",
+      },
+    ]);
+    expect(mail.endpoints).toEqual({
+      imap: { host: "demo-mail", port: 143, tls: "none" },
+      smtp: { host: "demo-mail", port: 587, tls: "none" },
+      sieve: { host: "demo-mail", port: 4190, tls: "none" },
+    });
+  });
+
+  it("without a DKIM key: no upload, three records, and the command that makes and prints it", async () => {
+    const c = rec.get(T.container, "ville-mail-server");
+    expect(c.inputs.uploads).toBeUndefined();
+    expect(envOf(c).ENABLE_OAUTH2).toBeUndefined();
+    expect((await resolve(plain.dnsRecords)).map((r) => r.name)).toEqual([
+      "ville.fr",
+      "ville.fr",
+      "_dmarc.ville.fr",
+    ]);
+    expect(plain.dkimCommand).toBe(
+      "docker exec ville-mail sh -c 'ls /tmp/docker-mailserver/rspamd/dkim/*.private.txt >/dev/null 2>&1 " +
+        "|| setup config dkim keytype rsa keysize 2048 selector mail domain ville.fr; " +
+        "cat /tmp/docker-mailserver/rspamd/dkim/*mail-ville.fr.public.dns.txt'",
+    );
+    expect(plain.addAccountCommand).toBe("docker exec -it ville-mail setup email add <user>@ville.fr");
+  });
+
+  it("refuses a host whose firewall keeps the mail ports closed", () => {
+    const closed: DockerHost = { ...platform.host, hostName: "apps2", mail: false } as DockerHost;
+    const p = { ...platform, host: closed } as unknown as Platform;
+    expect(
+      () => new Mail("x-mail", { tenant: "x", hostname: "mail.x.fr", mailDomain: "x.fr", platform: p }),
+    ).toThrow(
+      'Mail x: host "apps2" does not open the mail ports (25, 465, 587, 993, 4190); ' +
+        "place the tenant on a host with mail: true, or use the town's servers (sogo: {mail: {imap, smtp}})",
+    );
+  });
+});
+
+describe("Mail pure logic", () => {
+  it("declares memory and TLS env", () => {
+    expect(memoryMbFor({})).toBe(MAIL_DEFAULTS.memoryMb);
+    const env = mailEnv({
+      hostname: "mail.a.fr",
+      mailDomain: "a.fr",
+      tls: { certPath: "/c/cert.pem", keyPath: "/c/key.pem" },
+    });
+    expect(env).toContain("SSL_TYPE=manual");
+    expect(env).toContain("SSL_CERT_PATH=/c/cert.pem");
+    expect(env).toContain("SSL_KEY_PATH=/c/key.pem");
+    expect([...env].sort()).toEqual(env);
+  });
+  it.each([
+    [{ tenant: "A" }, 'Mail: tenant "A" is not a slug'],
+    [{ hostname: "mail" }, 'Mail a: hostname "mail" is not a lower-case domain name'],
+    [{ mailDomain: "A.FR" }, 'Mail a: mailDomain "A.FR" is not a lower-case domain name'],
+    [{ dkimSelector: "a_b" }, 'Mail a: dkimSelector "a_b" is not a DNS label'],
+    [{ memoryMb: 256 }, "Mail a: memoryMb must be an integer >= 512, got 256"],
+  ])("refuses %j", (patch, message) => {
+    expect(() =>
+      validateMailArgs({ tenant: "a", hostname: "mail.a.fr", mailDomain: "a.fr", ...patch }),
+    ).toThrow(message);
+  });
+
+  it("derives a DKIM record that verifies signatures made with the private key", () => {
+    const value = dkimTxtValue(DKIM_KEY);
+    expect(value).toMatch(/^v=DKIM1; k=rsa; p=[A-Za-z0-9+/]+=*$/);
+    const pub = createPublicKey({
+      key: Buffer.from(value.split("p=")[1]!, "base64"),
+      format: "der",
+      type: "spki",
+    });
+    const sig = sign("sha256", Buffer.from("From: mairie"), DKIM_KEY);
+    expect(verify("sha256", Buffer.from("From: mairie"), pub, sig)).toBe(true);
+    expect(dkimTxtValue(DKIM_KEY)).toBe(value); // deterministic
+    expect(dkimKeyPath("a.fr", "s1")).toBe("/tmp/docker-mailserver/rspamd/dkim/rsa-2048-s1-a.fr.private.txt");
+  });
+  it("refuses keys DKIM cannot use", () => {
+    expect(() => dkimTxtValue("nope")).toThrow("DKIM: the private key is not a PEM private key");
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+      type: "pkcs8",
+      format: "pem",
+    });
+    expect(() => dkimTxtValue(ec.toString())).toThrow("DKIM: the private key is ec, not rsa");
+    const small = generateKeyPairSync("rsa", { modulusLength: 512 }).privateKey.export({
+      type: "pkcs8",
+      format: "pem",
+    });
+    expect(() => dkimTxtValue(small.toString())).toThrow(
+      "DKIM: the RSA key has 512 bits, at least 1024 (2048 advised)",
+    );
+  });
+  it("renders the records with a chosen DMARC policy", () => {
+    expect(
+      mailDnsRecords({ mailDomain: "a.fr", mailHost: "mx.a.fr", dkimSelector: "s", dmarcPolicy: "reject" }),
+    ).toEqual([
+      { name: "a.fr", type: "MX", priority: 10, value: "mx.a.fr." },
+      { name: "a.fr", type: "TXT", value: "v=spf1 mx -all" },
+      {
+        name: "_dmarc.a.fr",
+        type: "TXT",
+        value: "v=DMARC1; p=reject; rua=mailto:postmaster@a.fr; adkim=s; aspf=s",
+      },
+    ]);
+  });
+});
