@@ -8,7 +8,9 @@
  *   anywhere), passwordless sudo, member of `docker`; root login and password
  *   logins disabled (cloud-init settings + an sshd drop-in that wins over
  *   later drop-ins because sshd keeps the first value it reads);
- * - packages docker.io, nftables, qemu-guest-agent, unattended-upgrades;
+ * - packages docker.io, nftables, qemu-guest-agent, unattended-upgrades,
+ *   installed with service starts denied (policy-rc.d) so that runcmd starts
+ *   them in order: firewall, Docker, guest agent, upgrades;
  * - /etc/nftables.conf: input policy drop (established, lo, ICMP, tcp 22 80
  *   443 [+ 25 465 587 993 4190 on a mail host]) and a forward guard that lets
  *   only those published ports reach containers; it replaces only its own
@@ -54,9 +56,14 @@ export const SSHD_DROP_IN = "/etc/ssh/sshd_config.d/10-socle-hardening.conf";
 export const NFTABLES_CONF = "/etc/nftables.conf";
 export const AUTO_UPGRADES = "/etc/apt/apt.conf.d/20auto-upgrades";
 export const NFTABLES_DROP_IN = "/etc/systemd/system/nftables.service.d/10-socle.conf";
-const RESERVED_PATHS = [SSHD_DROP_IN, NFTABLES_CONF, AUTO_UPGRADES, NFTABLES_DROP_IN];
+/** Present only while cloud-init installs packages (runcmd removes it first). */
+export const POLICY_RC_D = "/usr/sbin/policy-rc.d";
+const RESERVED_PATHS = [SSHD_DROP_IN, NFTABLES_CONF, AUTO_UPGRADES, NFTABLES_DROP_IN, POLICY_RC_D];
 
-/** Services enabled and started by runcmd, in this order (the firewall first). */
+/**
+ * Services started by runcmd, in this order: the firewall first, the guest
+ * agent (Proxmox's readiness signal) after Docker.
+ */
 export const SERVICES: readonly string[] = ["nftables", "docker", "qemu-guest-agent", "unattended-upgrades"];
 
 const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -173,6 +180,19 @@ export const NFTABLES_UNIT_DROP_IN = [
   "",
 ].join("\n");
 
+/**
+ * Denies service starts from package scripts (deb-systemd-invoke and
+ * invoke-rc.d honour it), so Docker never runs before the firewall is loaded
+ * and the guest agent (the VM's "ready" signal to Proxmox) starts only after
+ * Docker: runcmd removes this file, then starts the services in order.
+ */
+export const POLICY_RC_D_SCRIPT = [
+  "#!/bin/sh",
+  "# Socle (cloud-init): no service starts while the first packages install.",
+  "exit 101",
+  "",
+].join("\n");
+
 export const AUTO_UPGRADES_CONF = [
   'APT::Periodic::Update-Package-Lists "1";',
   'APT::Periodic::Unattended-Upgrade "1";',
@@ -194,6 +214,8 @@ export function renderCloudInit(args: CloudInitArgs): string {
     // Not deferred: in place before sshd first reads its configuration.
     { path: SSHD_DROP_IN, content: SSHD_HARDENING, owner: "root:root", permissions: "0644" },
     { path: NFTABLES_DROP_IN, content: NFTABLES_UNIT_DROP_IN, owner: "root:root", permissions: "0644" },
+    // Not deferred: in place before the packages install.
+    { path: POLICY_RC_D, content: POLICY_RC_D_SCRIPT, owner: "root:root", permissions: "0755" },
     // Deferred: written after the packages are installed, so no postinst overwrites them.
     {
       path: NFTABLES_CONF,
@@ -223,14 +245,21 @@ export function renderCloudInit(args: CloudInitArgs): string {
     package_update: true,
     package_upgrade: true,
     packages: [...PACKAGES],
+    manage_etc_hosts: true,
     runcmd: [
+      ["rm", "-f", POLICY_RC_D],
       // Units and drop-ins written by write_files are only seen after a reload.
       ["systemctl", "daemon-reload"],
-      ...SERVICES.flatMap((s) => [
-        ["systemctl", "enable", "--now", s],
-        // An nftables already running (from the template) loads Socle's file now.
-        ...(s === "nftables" ? [["systemctl", "reload", "nftables"]] : []),
-      ]),
+      ...SERVICES.flatMap((s) =>
+        s === "qemu-guest-agent"
+          ? // A static unit (udev starts it when the virtio port appears): start only.
+            [["systemctl", "start", s]]
+          : [
+              ["systemctl", "enable", "--now", s],
+              // An nftables already running (from the template) loads Socle's file now.
+              ...(s === "nftables" ? [["systemctl", "reload", "nftables"]] : []),
+            ],
+      ),
       ["systemctl", "try-reload-or-restart", "ssh"],
       ...(args.extraCommands ?? []).map((c) => [...c]),
     ],

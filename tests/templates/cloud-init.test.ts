@@ -13,6 +13,7 @@ import {
   AUTO_UPGRADES,
   NFTABLES_CONF,
   NFTABLES_DROP_IN,
+  POLICY_RC_D,
   SSHD_DROP_IN,
   renderCloudInit,
   renderNftables,
@@ -161,11 +162,12 @@ describe("security content", () => {
 
   it("enables the firewall first, then Docker, the agent and upgrades; extra commands last", () => {
     const base = [
+      ["rm", "-f", "/usr/sbin/policy-rc.d"],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", "nftables"],
       ["systemctl", "reload", "nftables"],
       ["systemctl", "enable", "--now", "docker"],
-      ["systemctl", "enable", "--now", "qemu-guest-agent"],
+      ["systemctl", "start", "qemu-guest-agent"],
       ["systemctl", "enable", "--now", "unattended-upgrades"],
       ["systemctl", "try-reload-or-restart", "ssh"],
     ];
@@ -181,13 +183,23 @@ describe("security content", () => {
     expect(files.map((f) => [f.path, f.permissions, f.defer ?? false])).toEqual([
       [SSHD_DROP_IN, "0644", false],
       [NFTABLES_DROP_IN, "0644", false],
+      [POLICY_RC_D, "0755", false],
       [NFTABLES_CONF, "0755", true],
       [AUTO_UPGRADES, "0644", true],
       ["/etc/systemd/system/socle-backup.service", "0644", true],
       ["/etc/systemd/system/socle-backup.timer", "0644", true],
       ["/usr/local/bin/socle-hook", "0755", true],
     ]);
-    expect(files[5]!.content).toBe("[Timer]\nOnCalendar=*-*-* 02:30:00\n");
+    expect(files[6]!.content).toBe("[Timer]\nOnCalendar=*-*-* 02:30:00\n");
+  });
+
+  it("denies service starts only until runcmd begins", () => {
+    const d = docOf(SHAPES.plain!);
+    expect(fileOf(d, POLICY_RC_D).content).toBe(
+      "#!/bin/sh\n# Socle (cloud-init): no service starts while the first packages install.\nexit 101\n",
+    );
+    expect(d.runcmd[0]).toEqual(["rm", "-f", POLICY_RC_D]);
+    expect(d.manage_etc_hosts).toBe(true);
   });
 
   it("stops nftables without flushing Docker's rules", () => {
