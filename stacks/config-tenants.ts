@@ -68,15 +68,18 @@ function settings(r: Reader, path: string, v: unknown, known: string[]): RawObje
 export function readTenant(r: Reader, path: string, v: unknown, domains: ServedDomain[]): Tenant | undefined {
   const o = r.object(path, v, "a tenant (an object with slug, name, domain, services)", TENANT_KEYS);
   if (!o) return undefined;
-  const host = r.optional(at(path, "host"), o.host, STRING);
+  // Read in the documented key order, so that errors come out in that order.
+  const slug = r.required(at(path, "slug"), o.slug, SLUG);
+  const name = r.required(at(path, "name"), o.name, STRING);
   const domain = r.required(at(path, "domain"), o.domain, DOMAIN);
   if (domain !== undefined) domains.push({ path: at(path, "domain"), value: domain });
   const serve = (p: string, sub: string) => {
     if (domain !== undefined) domains.push({ path: p, value: `${sub}.${domain}` });
   };
+  const host = r.optional(at(path, "host"), o.host, STRING);
   return {
-    slug: r.required(at(path, "slug"), o.slug, SLUG)!,
-    name: r.required(at(path, "name"), o.name, STRING)!,
+    slug: slug!,
+    name: name!,
     domain: domain!,
     ...(host !== undefined ? { host } : {}),
     versions: readVersions(r, at(path, "versions"), o.versions, TENANT_VERSIONED),
