@@ -150,7 +150,7 @@ describe("Keycloak", () => {
 
   it("uses the platform's database on the shared server", () => {
     expect(rec.names("docker:index/container:Container")).toContain("sso-db-init");
-    expect(rec.get(T.container, "sso-db-init").inputs.name).toBe("_platform-keycloak-dbinit");
+    expect(rec.get(T.container, "sso-db-init").inputs.name).toBe("socle-keycloak-dbinit");
   });
 
   it("validates args and memory with exact messages", () => {
