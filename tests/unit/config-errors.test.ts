@@ -107,6 +107,15 @@ const CASES: Case[] = [
     [`${TNS}.nextcloud.subdomain: "cloud.demo.localhost" is already used by socle:sso.domain`],
   ],
   [
+    "slug, name and domain all wrong, reported in key order",
+    tenants({ domain: "x", name: 3, slug: "A", services: {} }),
+    [
+      `socle:tenants[0].slug: "A" ${SLUG_IS}`,
+      "socle:tenants[0].name: 3 is not a non-empty string",
+      'socle:tenants[0].domain: "x" is not a domain name',
+    ],
+  ],
+  [
     "name missing",
     tenants(t({ name: undefined })),
     ["socle:tenants[0].name: missing, expected a non-empty string"],
