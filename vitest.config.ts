@@ -11,6 +11,7 @@ export default defineConfig({
           include: ["tests/unit/**/*.test.ts", "tests/templates/**/*.test.ts", "**/components/**/*.test.ts"],
           exclude: ["node_modules/**", "dist/**"],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
           pool: "forks",
         },
       },

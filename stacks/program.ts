@@ -128,7 +128,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
       siblings: {
         nextcloud: siblings
           .filter((o) => o.services.nextcloud)
-          .map((o) => `${o.services.nextcloud!.subdomain}.${o.domain}`),
+          .map((o) => `https://${o.services.nextcloud!.subdomain}.${o.domain}`),
         peertube: [
           ...siblings
             .filter((o) => o.services.peertube && !o.services.peertube.shared)
