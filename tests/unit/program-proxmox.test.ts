@@ -1,0 +1,64 @@
+/** The program with the two-host Proxmox example (stacks/Pulumi.proxmox.yaml) under the mock engine. */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, secretPaths, settle, type Recorder } from "./mocks.js";
+import { stackConfig } from "./stack-config.js";
+import { parseConfig } from "../../stacks/config.js";
+import { buildProgram, type ProgramResult } from "../../stacks/program.js";
+
+let rec: Recorder;
+let result: ProgramResult;
+
+beforeAll(async () => {
+  rec = await installMocks();
+  const c = stackConfig("stacks/Pulumi.proxmox.yaml");
+  const get = (k: string) => (c[`socle:${k}`] === undefined ? undefined : JSON.parse(c[`socle:${k}`]!));
+  const cfg = parseConfig({ target: get("target"), tenants: get("tenants"), backup: get("backup") });
+  cfg.secrets.proxmoxApiToken = pulumi.secret("socle@pve!deploy=00000000-0000-0000-0000-000000000000");
+  result = buildProgram(cfg, { readPreviousOutputs: false });
+  await settle();
+});
+
+describe("program: a town on a two-node Proxmox cluster", () => {
+  it("declares the provider with the API token as a secret", () => {
+    const p = rec.get("pulumi:providers:proxmoxve", "proxmox");
+    expect(p.inputs.endpoint).toBe("https://pve1.saint-martin.example:8006/");
+    expect(secretPaths(p.raw)).toContain("apiToken");
+  });
+
+  it("declares two VMs, one per node, with static addresses, and a docker provider over ssh for each", () => {
+    const vms = rec.byType("proxmoxve:index/vmLegacy:VmLegacy");
+    expect(vms.map((v) => [v.name, v.inputs.nodeName])).toEqual([
+      ["apps1-vm", "pve1"],
+      ["apps2-vm", "pve2"],
+    ]);
+    const addr = vms.map(
+      (v) =>
+        (v.inputs.initialization as { ipConfigs: { ipv4: { address: string } }[] }).ipConfigs[0]!.ipv4
+          .address,
+    );
+    expect(addr).toEqual(["10.20.0.10/24", "10.20.0.11/24"]);
+    expect(rec.get("pulumi:providers:docker", "apps1-docker").inputs.host).toBe("ssh://socle@10.20.0.10:22");
+    expect(rec.get("pulumi:providers:docker", "apps2-docker").inputs.host).toBe("ssh://socle@10.20.0.11:22");
+  });
+
+  it("gives each host its own platform and proxy; the tenant's apps sit on its placed host", () => {
+    expect(rec.names("socle:platform:Platform").sort()).toEqual(["apps1-platform", "apps2-platform"]);
+    expect(rec.names("socle:platform:ReverseProxy").sort()).toEqual(["apps1-proxy", "apps2-proxy"]);
+    const host = result.placement.byTenant["saint-martin"]!;
+    const nc = rec
+      .byType("docker:index/container:Container")
+      .find((c) => c.inputs.name === "saint-martin-nextcloud")!;
+    expect(nc.provider).toContain(`::${host}-docker::`);
+  });
+
+  it("uses the town's own mail servers: no mail server is deployed and no mail port opened", () => {
+    expect(rec.names("socle:apps:Mail")).toEqual([]);
+    const files = rec.byType("proxmoxve:index/fileLegacy:FileLegacy");
+    for (const f of files) {
+      const data = (f.inputs.sourceRaw as { data: string }).data;
+      expect(data).toContain("tcp dport { 22, 80, 443 } accept");
+      expect(data).not.toContain("993");
+    }
+  });
+});
