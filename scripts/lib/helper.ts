@@ -71,7 +71,9 @@ export function helperClientEnv(ctx: HelperContext, spec: HelperSpec): Record<st
 
 /** `docker run` argv for a helper (pure; tested). */
 export function helperArgv(ctx: HelperContext, spec: HelperSpec, name: string, env = process.env): string[] {
-  const argv = ["docker", "run", "--rm", "--init", "--name", name, "--hostname", `socle-${ctx.runId}`];
+  const argv = ["docker", "run", "--rm", "--init", "--name", name];
+  // Docker refuses --hostname with `--network container:<c>` (health probes): the probe runs no restic.
+  if (!spec.network?.startsWith("container:")) argv.push("--hostname", `socle-${ctx.runId}`);
   argv.push(
     "--label",
     `${HELPER_LABELS.repository}=${ctx.repo.key}`,
