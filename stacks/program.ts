@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Keycloak, memoryMbFor as keycloakMemory } from "../components/apps/keycloak.js";
 import { KeycloakRealm } from "../components/apps/keycloak-realm.js";
+import { KeycloakOperators } from "../components/apps/keycloak-operators.js";
 import {
   PeerTube,
   memoryMbFor as peertubeMemory,
@@ -91,6 +92,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   const homeProxy = new Promise<pulumi.Resource>((resolve) => (proxyReady = resolve));
   const keycloak = new Keycloak("keycloak", { platform: platforms.get(home)!, domain: cfg.sso.domain });
   routesByHost.get(home)!.push(...keycloak.routes);
+  new KeycloakOperators("operators", { keycloak }, { dependsOn: [homeProxy] });
 
   const previousPeertube: pulumi.Output<Record<string, string>> =
     options.readPreviousOutputs === false

@@ -21,6 +21,13 @@ export interface KeycloakRealmArgs {
 
 export const REALM_DEFAULTS = {
   adminsGroup: "admins",
+  /**
+   * What a town's `admins` group may do in Keycloak's admin console, in its own
+   * realm only (roles of that realm's `realm-management` client): manage the
+   * town's users and groups. Realm settings, clients and other realms stay the
+   * operators' (see KeycloakOperators).
+   */
+  adminsRealmRoles: ["manage-users", "query-groups", "query-users", "view-users"],
   locales: ["fr", "en"],
   defaultLocale: "fr",
 } as const;
@@ -58,6 +65,8 @@ export class KeycloakRealm extends pulumi.ComponentResource {
   readonly provider: keycloak.Provider;
   /** The realm's id on the provider (equals `realm`, known once the realm exists). */
   readonly realmId: pulumi.Output<string>;
+  /** The `admins` group's id (apps grant it their admin client roles). */
+  readonly adminsGroupId: pulumi.Output<string>;
   /** Dependencies forwarded to every child and to the clients of this realm. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 
@@ -91,7 +100,33 @@ export class KeycloakRealm extends pulumi.ComponentResource {
       childOpts,
     );
     this.realmId = realm.id;
-    new keycloak.Group(`${name}-admins`, { realmId: realm.id, name: this.adminsGroup }, childOpts);
+    const admins = new keycloak.Group(
+      `${name}-admins`,
+      { realmId: realm.id, name: this.adminsGroup },
+      childOpts,
+    );
+    this.adminsGroupId = admins.id;
+    // Delegated administration: the town's admins manage the town's users, in this realm only.
+    const management = keycloak.openid.getClientOutput(
+      { realmId: realm.id, clientId: "realm-management" },
+      { parent: this, provider: this.provider },
+    );
+    new keycloak.GroupRoles(
+      `${name}-admins-roles`,
+      {
+        realmId: realm.id,
+        groupId: admins.id,
+        roleIds: REALM_DEFAULTS.adminsRealmRoles.map(
+          (role) =>
+            keycloak.getRoleOutput(
+              { realmId: realm.id, clientId: management.id, name: role },
+              { parent: this, provider: this.provider },
+            ).id,
+        ),
+        exhaustive: true,
+      },
+      childOpts,
+    );
 
     this.registerOutputs({ realm: this.realm, issuerUrl: this.issuerUrl, realmId: this.realmId });
   }

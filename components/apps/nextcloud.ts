@@ -174,6 +174,10 @@ export class Nextcloud extends pulumi.ComponentResource {
           clientId: d.clientId,
           rootUrl: this.url,
           redirectUris: [`${this.url}/apps/user_oidc/code`],
+          // The `groups` claim carries this client's roles; the realm's `admins`
+          // hold `admin`, which is Nextcloud's admin group (user_oidc, --unique-uid=0).
+          roles: [{ name: "admin", admins: true }],
+          groupsClaim: "clientRoles",
         },
         { parent: this },
       );

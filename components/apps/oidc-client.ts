@@ -12,6 +12,14 @@ export interface OidcClientArgs {
   /** Exact redirect URIs (no wildcard). */
   redirectUris: string[];
   postLogoutRedirectUris?: string[];
+  /**
+   * Client roles, granted to the realm's `admins` group when `admins` is true.
+   * With `groupsClaim: "clientRoles"` the `groups` claim carries these roles
+   * instead of the user's groups (Nextcloud: role `admin` = its admin group).
+   */
+  roles?: { name: string; admins: boolean }[];
+  /** What the `groups` claim carries: group membership (default) or this client's roles. */
+  groupsClaim?: "membership" | "clientRoles";
 }
 
 export const OIDC_DEFAULTS = {
@@ -32,6 +40,14 @@ export function validateOidcClientArgs(args: Omit<OidcClientArgs, "realm">): voi
   }
   if (args.redirectUris.length === 0) {
     throw new Error(`${who}: at least one redirect URI is required`);
+  }
+  for (const role of args.roles ?? []) {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(role.name)) {
+      throw new Error(`${who}: role "${role.name}" must match [a-z][a-z0-9_-]{0,62}`);
+    }
+  }
+  if (args.groupsClaim === "clientRoles" && (args.roles ?? []).length === 0) {
+    throw new Error(`${who}: groupsClaim "clientRoles" needs at least one role`);
   }
   for (const uri of [...args.redirectUris, ...(args.postLogoutRedirectUris ?? [])]) {
     if (uri.includes("*")) throw new Error(`${who}: redirect URI "${uri}" must be exact (no wildcard)`);
@@ -94,20 +110,57 @@ export class OidcClient extends pulumi.ComponentResource {
       },
       kcOpts,
     );
-    new keycloak.openid.GroupMembershipProtocolMapper(
-      `${name}-groups`,
-      {
-        realmId: args.realm.realmId,
-        clientId: client.id,
-        name: OIDC_DEFAULTS.groupsClaim,
-        claimName: OIDC_DEFAULTS.groupsClaim,
-        fullPath: false,
-        addToIdToken: true,
-        addToAccessToken: true,
-        addToUserinfo: true,
-      },
-      kcOpts,
-    );
+    for (const role of args.roles ?? []) {
+      const r = new keycloak.Role(
+        `${name}-role-${role.name}`,
+        { realmId: args.realm.realmId, clientId: client.id, name: role.name },
+        kcOpts,
+      );
+      if (role.admins) {
+        new keycloak.GroupRoles(
+          `${name}-role-${role.name}-admins`,
+          {
+            realmId: args.realm.realmId,
+            groupId: args.realm.adminsGroupId,
+            roleIds: [r.id],
+            exhaustive: false,
+          },
+          kcOpts,
+        );
+      }
+    }
+    if (args.groupsClaim === "clientRoles") {
+      new keycloak.openid.UserClientRoleProtocolMapper(
+        `${name}-groups`,
+        {
+          realmId: args.realm.realmId,
+          clientId: client.id,
+          name: OIDC_DEFAULTS.groupsClaim,
+          claimName: OIDC_DEFAULTS.groupsClaim,
+          clientIdForRoleMappings: args.clientId,
+          multivalued: true,
+          addToIdToken: true,
+          addToAccessToken: true,
+          addToUserinfo: true,
+        },
+        kcOpts,
+      );
+    } else {
+      new keycloak.openid.GroupMembershipProtocolMapper(
+        `${name}-groups`,
+        {
+          realmId: args.realm.realmId,
+          clientId: client.id,
+          name: OIDC_DEFAULTS.groupsClaim,
+          claimName: OIDC_DEFAULTS.groupsClaim,
+          fullPath: false,
+          addToIdToken: true,
+          addToAccessToken: true,
+          addToUserinfo: true,
+        },
+        kcOpts,
+      );
+    }
 
     this.registerOutputs({ clientId: this.clientId, clientSecret: this.clientSecret });
   }

@@ -24,6 +24,13 @@ import {
   validateKeycloakArgs,
 } from "../../components/apps/keycloak.js";
 import { KeycloakRealm, validateKeycloakRealmArgs } from "../../components/apps/keycloak-realm.js";
+
+/** A stand-in resource (the proxy the realm waits for). */
+class Marker extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("test:index:Marker", name, {});
+  }
+}
 import { OidcClient, validateOidcClientArgs } from "../../components/apps/oidc-client.js";
 
 const T = {
@@ -229,7 +236,7 @@ describe("KeycloakRealm and OidcClient", () => {
   });
 
   it("forwards the realm's dependsOn (the proxy) to its children and its clients' children", async () => {
-    const marker = new pulumi.CustomResource("test:index:Marker", "proxy-marker", {});
+    const marker = new Marker("proxy-marker");
     const r = new KeycloakRealm(
       "late-realm",
       { keycloak: kc, realm: "late", displayName: "Late" },
@@ -267,7 +274,7 @@ describe("KeycloakRealm and OidcClient", () => {
       rootUrl: "https://a.d.fr",
       redirectUris: ["https://a.d.fr/cb"],
     });
-    declareProxy(new pulumi.CustomResource("test:index:Marker", "later-proxy", {}));
+    declareProxy(new Marker("later-proxy"));
     await settle();
     const urn = rec.get("test:index:Marker", "later-proxy").urn;
     expect(rec.get(T.realm, "deferred-realm-realm").dependencies).toContain(urn);

@@ -147,7 +147,8 @@ export async function installMocks(
         if (a.type === "docker:index/network:Network" && raw.name === undefined) state.name = a.name;
         return { id: `${a.name}-id`, state };
       },
-      call: (a: pulumi.runtime.MockCallArgs) => a.inputs,
+      // Invokes (data sources) answer their inputs plus a deterministic id.
+      call: (a: pulumi.runtime.MockCallArgs) => ({ id: `${a.token}:${JSON.stringify(a.inputs)}`, ...a.inputs }),
     },
     project,
     stack,
