@@ -7,6 +7,8 @@
 import { EXIT, EXIT_HELP, SocleError, errorMessage } from "./lib/errors.js";
 import * as backup from "./backup.js";
 import * as restore from "./restore.js";
+import * as drill from "./drill.js";
+import * as exportSite from "./export-site.js";
 import * as update from "./update.js";
 
 export interface CommandResult {
@@ -23,6 +25,8 @@ export interface CommandModule {
 export const COMMANDS: Record<string, { summary: string; module: CommandModule }> = {
   backup: { summary: "back up every labelled service (hooks, dumps, volumes) into restic", module: backup },
   restore: { summary: "restore a tenant's service(s) in place from a snapshot", module: restore },
+  drill: { summary: "restore the latest backups into scratch containers and verify them", module: drill },
+  "export-site": { summary: "export an association's WordPress site as one archive", module: exportSite },
   update: {
     summary: "plan or apply updates: per-app rules, backups, canary waves, rollback",
     module: update,

@@ -59,3 +59,17 @@ exec restic restore "$snap" --target / $inc`;
 
 /** HTTP health probe from inside a container's network namespace (`$1` = URL). */
 export const HTTP_PROBE_SCRIPT = `exec wget -q -O /dev/null -T 5 "$1"`;
+
+/** Drill: restore a snapshot into scratch volumes mounted at /volumes/<name> (`$1` = snapshot, `$2…` = names), then checksum. */
+export const DRILL_VOLUMES_SCRIPT = `set -eu
+snap="$1"; shift
+inc=""
+for v in "$@"; do inc="$inc --include /volumes/$v"; done
+# shellcheck disable=SC2086
+restic restore "$snap" --target / $inc >&2
+${SUMS_SCRIPT.replace("set -eu\n", "")}`;
+
+/** export-site: the site's wp-content as a tar stream (volume mounted at /site). */
+export const WP_CONTENT_TAR_SCRIPT = `set -eu
+test -d /site/wp-content || { echo "no wp-content directory in the site volume" >&2; exit 3; }
+exec tar -cf - -C /site wp-content`;
