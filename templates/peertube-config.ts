@@ -194,7 +194,7 @@ export function renderPeertubeConfigure(a: PeertubeConfigureArgs): string {
     "# Secrets come from the environment: PT_INITIAL_ROOT_PASSWORD and the OIDC client secret.",
     "set -euo pipefail",
     `HOSTNAME_PT=${shq(a.hostname)}`,
-    "API=http://127.0.0.1:9000/api/v1",
+    'API="${SOCLE_PEERTUBE_API:-http://127.0.0.1:9000/api/v1}"',
     'log() { echo "socle configure: $*"; }',
     'tmp="$(mktemp -d)"',
     "trap 'rm -rf \"$tmp\"' EXIT",
@@ -232,7 +232,7 @@ export function renderPeertubeConfigure(a: PeertubeConfigureArgs): string {
     L.push(
       "",
       "# 3. the auth-openid-connect plugin (installed from the npm registry by PeerTube itself)",
-      `if ! api -o /dev/null "$API/plugins/${OIDC_PLUGIN}"; then`,
+      `if ! api -o /dev/null "$API/plugins/${OIDC_PLUGIN}" 2>/dev/null; then`,
       `  if api -X POST "$API/plugins/install" --data ${shq(install)} -o /dev/null; then`,
       `    log "installed ${OIDC_PLUGIN}"`,
       "  else",
