@@ -11,10 +11,14 @@ import * as pulumi from "@pulumi/pulumi";
  * `registerOutputs`) then fails the deployment with the message below instead
  * of starting against a database that does not exist.
  */
-export function checkInitExit(containerName: string, code: number | undefined | null): void {
+export function checkInitExit(
+  containerName: string,
+  code: number | undefined | null,
+  what = "database initialisation",
+): void {
   if (code === undefined || code === null || code === 0) return;
   throw new Error(
-    `${containerName}: database initialisation failed with exit code ${code}; ` +
+    `${containerName}: ${what} failed with exit code ${code}; ` +
       `read \`docker logs ${containerName}\`, fix the cause, then \`docker rm ${containerName}\` ` +
       "and run `pulumi up --refresh`",
   );

@@ -1,17 +1,28 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_PATH, HEALTH_PORT, renderCaddyfile } from "../../templates/caddyfile.js";
+import {
+  CADDY_PATHS,
+  HEALTH_PATH,
+  HEALTH_PORT,
+  renderCaddyBase,
+  renderCaddyfile,
+  renderCaddySites,
+  renderRoutesApplyScript,
+} from "../../templates/caddyfile.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
+import { checkInitExit } from "./init-job.js";
 import type { Route } from "./route.js";
 
 export const PROXY_DEFAULTS = {
   memoryMb: 256,
   containerName: "socle-proxy",
+  routesJobName: "socle-proxy-routes",
+  /** The routes job runs `caddy reload` (adapts the whole Caddyfile). */
+  routesJobMemoryMb: 128,
   dataVolume: "socle-proxy-data",
   configVolume: "socle-proxy-config",
-  caddyfilePath: "/etc/caddy/Caddyfile",
 } as const;
 
 export interface ReverseProxyArgs {
@@ -32,22 +43,37 @@ export interface ReverseProxyArgs {
  *
  * Official `caddy` image (catalogue pin), container `socle-proxy` on `socle-web`,
  * the only container publishing ports: 80/tcp, 443/tcp and 443/udp (HTTP/3).
- * Its Caddyfile (`templates/caddyfile.ts`, from every route of the host) is
- * uploaded to `/etc/caddy/Caddyfile`: ACME certificates for public hosts,
- * `tls internal` for `*.localhost`. Volumes: `socle-proxy-data` (`/data`:
- * certificates and ACME account, backed up) and `socle-proxy-config` (`/config`:
- * Caddy's autosaved config). Health: `GET :8081/socle-health` (not published).
+ * Volumes: `socle-proxy-data` (`/data`: certificates and ACME account, backed
+ * up) and `socle-proxy-config` (`/config`: the sites file, the admin socket,
+ * Caddy's autosave). Health: `GET :8081/socle-health` (not published).
  *
- * A change of routes changes the uploaded file, so the container is replaced
- * (deleted first: its name and ports are fixed); certificates survive in the volume.
+ * Two containers, so that routes change without restarting the proxy:
+ * - `socle-proxy` gets the BASE Caddyfile (`renderCaddyBase`: global options,
+ *   admin API on a unix socket in `/config` only, health site, `import` of the
+ *   sites file). It depends on `acmeEmail` and the version, not on the routes.
+ * - `socle-proxy-routes`, a one-shot job of the same image with the config
+ *   volume, receives the sites file (`renderCaddySites(routes)`), installs it
+ *   and runs `caddy reload` through the socket. Caddy applies it atomically or
+ *   keeps the previous config; a refusal exits 1 and fails the deployment
+ *   (`applied`). A change of routes replaces only this job.
  *
- * Children: `${name}-image`, `${name}-data`, `${name}-config`, `${name}-container`.
+ * Children: `${name}-image`, `${name}-data`, `${name}-config`, `${name}-container`,
+ * `${name}-routes`.
  */
 export class ReverseProxy extends pulumi.ComponentResource {
   readonly containerName: string = PROXY_DEFAULTS.containerName;
+  /** The whole configuration as one file (same content as base + sites; for reading and validation). */
   readonly caddyfile: string;
+  /** Uploaded into `socle-proxy`. */
+  readonly baseCaddyfile: string;
+  /** Installed by the routes job. */
+  readonly sitesCaddyfile: string;
   readonly memoryMb: number;
   readonly container: docker.Container;
+  /** The one-shot routes job (for `dependsOn`). */
+  readonly routesJob: docker.Container;
+  /** True once the routes job exited 0; fails the deployment otherwise. */
+  readonly applied: pulumi.Output<boolean>;
 
   constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("socle:platform:ReverseProxy", name, {}, opts);
@@ -58,6 +84,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
       routes: args.routes,
       ...(args.acmeEmail !== undefined ? { acmeEmail: args.acmeEmail } : {}),
     });
+    this.sitesCaddyfile = renderCaddySites(args.routes);
+    this.baseCaddyfile = renderCaddyBase(args.acmeEmail !== undefined ? { acmeEmail: args.acmeEmail } : {});
     this.memoryMb = args.memoryMb ?? PROXY_DEFAULTS.memoryMb;
     const version = args.version ?? pinned("caddy");
     const image = pullImage(`${name}-image`, args.host, imageRef("caddy", version), { parent: this });
@@ -88,7 +116,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
           { volume: data, containerPath: "/data" },
           { volume: config, containerPath: "/config" },
         ],
-        uploads: [{ file: PROXY_DEFAULTS.caddyfilePath, content: this.caddyfile }],
+        uploads: [{ file: CADDY_PATHS.base, content: this.baseCaddyfile }],
         ports: [
           { internal: 80, external: 80, protocol: "tcp" },
           { internal: 443, external: 443, protocol: "tcp" },
@@ -102,6 +130,31 @@ export class ReverseProxy extends pulumi.ComponentResource {
       },
       { parent: this, deleteBeforeReplace: true },
     );
-    this.registerOutputs({ containerName: this.containerName });
+    const script = "/socle/apply-routes.sh";
+    this.routesJob = serviceContainer(
+      `${name}-routes`,
+      {
+        host: args.host,
+        containerName: PROXY_DEFAULTS.routesJobName,
+        image,
+        memoryMb: PROXY_DEFAULTS.routesJobMemoryMb,
+        labels: { tenant: "_platform", service: "proxy", role: "job" },
+        networks: [],
+        volumes: [{ volume: config, containerPath: "/config" }],
+        uploads: [
+          { file: CADDY_PATHS.base, content: this.baseCaddyfile },
+          { file: CADDY_PATHS.upload, content: this.sitesCaddyfile },
+          { file: script, content: renderRoutesApplyScript(), executable: true },
+        ],
+        entrypoints: ["/bin/sh", script],
+        oneShot: true,
+      },
+      { parent: this, dependsOn: [this.container], deleteBeforeReplace: true },
+    );
+    this.applied = this.routesJob.exitCode.apply((code) => {
+      checkInitExit(PROXY_DEFAULTS.routesJobName, code as number | undefined, "applying the proxy routes");
+      return true;
+    });
+    this.registerOutputs({ containerName: this.containerName, applied: this.applied });
   }
 }

@@ -7,14 +7,17 @@
  *    ACME server (certificates are only obtained by `caddy run`), so it needs no
  *    network even for public domains; HOME/XDG dirs point to a temp dir so the
  *    internal CA it provisions is written there.
- * 2. `caddy run` on a rendered file (ports moved to free ones) in front of a
- *    local HTTP server: redirects, path filtering, body limit, headers,
- *    X-Forwarded-Proto and WebSocket upgrade, as a client sees them.
+ * 2. The deployed form: `caddy run` on the BASE file (`renderCaddyBase`, ports
+ *    moved to free ones, paths in a temp dir), then the routes job's script
+ *    (`renderRoutesApplyScript`) installs the sites file and reloads Caddy
+ *    through the admin unix socket; in front of a local HTTP server: redirects,
+ *    path filtering, body limit, headers, X-Forwarded-Proto and WebSocket
+ *    upgrade as a client sees them; a refused sites file keeps the old routes.
  *
  * Missing caddy: skipped outside CI, a failure under CI=true.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -22,7 +25,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Route } from "../../components/platform/route.js";
-import { renderCaddyfile } from "../../templates/caddyfile.js";
+import {
+  CADDY_PATHS,
+  renderCaddyBase,
+  renderCaddyfile,
+  renderCaddySites,
+  renderRoutesApplyScript,
+} from "../../templates/caddyfile.js";
 
 const CI = process.env.CI === "true";
 const HAVE_CADDY = spawnSync("caddy", ["version"], { encoding: "utf8" }).error === undefined;
@@ -237,6 +246,33 @@ real("renderCaddyfile through caddy validate", () => {
     });
   }
 
+  it("accepts the deployed form: the base file importing the sites file (ACME hosts)", () => {
+    const dir = join(work, "validate-deployed");
+    mkdirSync(join(dir, "sites"), { recursive: true });
+    writeFileSync(
+      join(dir, "sites", "socle.caddy"),
+      renderCaddySites([nextcloud("ville-a", "ville-a.example"), collabora("ville-a", "ville-a.example")]),
+    );
+    const base = renderCaddyBase({
+      acmeEmail: "exploitation@epci.example",
+      adminSocket: join(dir, "admin.sock"),
+      sitesGlob: join(dir, "sites", "*.caddy"),
+    });
+    const r = validate(base, "validate-deployed.caddyfile");
+    expect(r.out).toContain("Valid configuration");
+    expect(r.status).toBe(0);
+  });
+
+  it("the routes job script passes sh -n and shellcheck", () => {
+    const file = join(work, "apply-routes-check.sh");
+    writeFileSync(file, renderRoutesApplyScript());
+    expect(spawnSync("sh", ["-n", file]).status).toBe(0);
+    const sc = spawnSync("shellcheck", ["-s", "sh", file], { encoding: "utf8" });
+    if (sc.error && !CI) return; // shellcheck missing outside CI
+    expect(sc.stdout).toBe("");
+    expect(sc.status).toBe(0);
+  });
+
   it("rejects a broken Caddyfile (so the checks above mean something)", () => {
     const good = renderCaddyfile({ routes: [nextcloud("demo", "demo.localhost")] });
     const unbalanced = validate(good.replace(/\}\n$/, "\n"), "broken-brace.caddyfile");
@@ -301,6 +337,27 @@ real("a rendered Caddyfile served by caddy run", () => {
   let caddy: ChildProcess;
   let httpsPort = 0;
   let healthOk = false;
+  let beforeRoutes = "";
+  let firstApply: { status: number | null; out: string };
+  const dir = join(work, "deployed");
+  mkdirSync(dir, { recursive: true });
+  const paths = {
+    base: join(dir, "Caddyfile"),
+    sitesGlob: join(dir, "sites", "*.caddy"),
+    sitesDir: join(dir, "sites"),
+    sitesFile: join(dir, "sites", "socle.caddy"),
+    adminSocket: join(dir, "admin.sock"),
+    upload: join(dir, "upload.caddy"),
+  } satisfies Record<keyof typeof CADDY_PATHS, string>;
+  const script = join(dir, "apply-routes.sh");
+  writeFileSync(script, renderRoutesApplyScript({ paths }));
+
+  /** What the routes job does: the uploaded sites file, then the script. */
+  function applyRoutes(sites: string): { status: number | null; out: string } {
+    writeFileSync(paths.upload, sites);
+    const r = spawnSync("sh", [script], { encoding: "utf8", env: caddyEnv, timeout: 30_000 });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  }
 
   function request(
     host: string,
@@ -335,20 +392,11 @@ real("a rendered Caddyfile served by caddy run", () => {
     const up = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     const [httpPort, tlsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
     httpsPort = tlsPort;
-    const text = renderCaddyfile({
-      routes: [
-        { ...nextcloud("demo", "demo.localhost"), upstream: up, maxBodySize: "1MB" },
-        { ...collabora("demo", "demo.localhost"), upstream: up },
-      ],
-    })
+    const base = renderCaddyBase({ adminSocket: paths.adminSocket, sitesGlob: paths.sitesGlob })
       .replace("http://:8081 {", `http://:${healthPort} {`)
-      .replace(
-        "{\n",
-        `{\n\tadmin off\n\thttp_port ${httpPort}\n\thttps_port ${tlsPort}\n\tskip_install_trust\n`,
-      );
-    const file = join(work, "run.caddyfile");
-    writeFileSync(file, text);
-    caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
+      .replace("{\n", `{\n\thttp_port ${httpPort}\n\thttps_port ${tlsPort}\n\tskip_install_trust\n`);
+    writeFileSync(paths.base, base);
+    caddy = spawn("caddy", ["run", "--config", paths.base, "--adapter", "caddyfile"], {
       env: caddyEnv,
       stdio: "ignore",
     });
@@ -362,6 +410,28 @@ real("a rendered Caddyfile served by caddy run", () => {
           })
           .on("error", () => r(false)),
       );
+    }
+    beforeRoutes = await request("cloud.demo.localhost", "/").then(
+      (r) => `HTTP ${r.status}`,
+      (e: Error) => e.message,
+    );
+    firstApply = applyRoutes(
+      renderCaddySites([
+        { ...nextcloud("demo", "demo.localhost"), upstream: up, maxBodySize: "1MB" },
+        { ...collabora("demo", "demo.localhost"), upstream: up },
+      ]),
+    );
+    // Certificates for new sites are issued in the background after a reload
+    // (the internal CA here, ACME in production): wait until both answer.
+    for (const h of ["cloud.demo.localhost", "office.demo.localhost"]) {
+      for (let i = 0; i < 100; i++) {
+        const ok = await request(h, "/hosting/discovery").then(
+          () => true,
+          () => false,
+        );
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }, 30_000);
 
@@ -377,8 +447,15 @@ real("a rendered Caddyfile served by caddy run", () => {
     await new Promise((r) => upstream?.close(r));
   }, 15_000);
 
-  it("answers the health route (8081 in production, a free port here)", () => {
+  it("starts on the base file alone: health answers, no site yet", () => {
     expect(healthOk).toBe(true);
+    expect(beforeRoutes).not.toMatch(/^HTTP 200/);
+  });
+
+  it("applies the routes through the admin socket without a restart", () => {
+    expect(firstApply.out).toContain("socle proxy: routes applied");
+    expect(firstApply.status).toBe(0);
+    expect(caddy.exitCode).toBeNull();
   });
 
   it("proxies with X-Forwarded-Proto https, strips Server, sets nosniff, no HSTS on localhost", async () => {
@@ -449,5 +526,14 @@ real("a rendered Caddyfile served by caddy run", () => {
       req.end();
     });
     expect(echoed).toBe("echo:ping");
+  });
+
+  it("keeps the previous routes when Caddy refuses a new sites file", async () => {
+    const before = readFileSync(paths.sitesFile, "utf8");
+    const r = applyRoutes("cloud.demo.localhost {\n\treverse_proxi nowhere:1\n}\n");
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("socle proxy: routes refused by caddy, previous routes kept");
+    expect(readFileSync(paths.sitesFile, "utf8")).toBe(before);
+    expect((await request("cloud.demo.localhost", "/status.php")).status).toBe(200);
   });
 });

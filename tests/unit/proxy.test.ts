@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import { Platform, ReverseProxy, type Route } from "../../components/platform/index.js";
-import { renderCaddyfile } from "../../templates/caddyfile.js";
+import {
+  renderCaddyBase,
+  renderCaddyfile,
+  renderCaddySites,
+  renderRoutesApplyScript,
+} from "../../templates/caddyfile.js";
 import { installMocks, settle, type Recorder } from "./mocks.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -39,10 +44,12 @@ beforeAll(async () => {
 });
 
 describe("ReverseProxy", () => {
-  it("runs the pinned Caddy image as socle-proxy with the rendered Caddyfile, ports 80, 443 and 443/udp", () => {
+  it("runs the pinned Caddy image as socle-proxy with the base Caddyfile, ports 80, 443 and 443/udp", () => {
     const c = rec.get(CONTAINER, "proxy-container");
     expect(rec.get(IMAGE, "proxy-image").inputs).toEqual({ name: "caddy:2.10.2", keepLocally: true });
     expect(proxy.caddyfile).toBe(renderCaddyfile({ acmeEmail: "dsi@demo.fr", routes }));
+    expect(proxy.baseCaddyfile).toBe(renderCaddyBase({ acmeEmail: "dsi@demo.fr" }));
+    expect(proxy.sitesCaddyfile).toBe(renderCaddySites(routes));
     expect(c.inputs).toEqual({
       name: "socle-proxy",
       image: "sha256:proxy-image",
@@ -61,7 +68,7 @@ describe("ReverseProxy", () => {
         { volumeName: "socle-proxy-data", containerPath: "/data" },
         { volumeName: "socle-proxy-config", containerPath: "/config" },
       ],
-      uploads: [{ file: "/etc/caddy/Caddyfile", content: proxy.caddyfile }],
+      uploads: [{ file: "/etc/caddy/Caddyfile", content: renderCaddyBase({ acmeEmail: "dsi@demo.fr" }) }],
       ports: [
         { internal: 80, external: 80, protocol: "tcp" },
         { internal: 443, external: 443, protocol: "tcp" },
@@ -81,6 +88,62 @@ describe("ReverseProxy", () => {
     });
   });
 
+  it("applies the routes with a one-shot job that reloads Caddy through the admin socket", () => {
+    const job = rec.get(CONTAINER, "proxy-routes");
+    expect(job.inputs).toEqual({
+      name: "socle-proxy-routes",
+      image: "sha256:proxy-image",
+      restart: "no",
+      mustRun: false,
+      attach: true,
+      logs: true,
+      memory: 128,
+      labels: [
+        { label: "socle.role", value: "job" },
+        { label: "socle.service", value: "proxy" },
+        { label: "socle.tenant", value: "_platform" },
+      ],
+      networksAdvanced: [],
+      volumes: [{ volumeName: "socle-proxy-config", containerPath: "/config" }],
+      uploads: [
+        { file: "/etc/caddy/Caddyfile", content: renderCaddyBase({ acmeEmail: "dsi@demo.fr" }) },
+        { file: "/socle/sites.caddy", content: renderCaddySites(routes) },
+        { file: "/socle/apply-routes.sh", content: renderRoutesApplyScript(), executable: true },
+      ],
+      entrypoints: ["/bin/sh", "/socle/apply-routes.sh"],
+      logDriver: "json-file",
+      logOpts: { "max-file": "3", "max-size": "10m" },
+      wait: false,
+      waitTimeout: 600,
+    });
+    expect(job.dependencies).toContain(rec.get(CONTAINER, "proxy-container").urn);
+  });
+
+  it("does not change the proxy container when routes change (only the job)", async () => {
+    const more: Route[] = [
+      ...routes,
+      {
+        host: "cloud.autre.localhost",
+        upstream: "autre-nextcloud:80",
+        tenant: "autre",
+        service: "nextcloud",
+      },
+    ];
+    new ReverseProxy("proxy-b", {
+      host: platform.host,
+      web: platform.web,
+      routes: more,
+      acmeEmail: "dsi@demo.fr",
+    });
+    await settle();
+    const a = rec.get(CONTAINER, "proxy-container").inputs;
+    const b = rec.get(CONTAINER, "proxy-b-container").inputs;
+    expect({ ...b, image: a.image }).toEqual(a);
+    const uploads = (n: string) => rec.get(CONTAINER, n).inputs.uploads as { content: string }[];
+    expect(uploads("proxy-b-routes")[1]!.content).toContain("cloud.autre.localhost {");
+    expect(uploads("proxy-routes")[1]!.content).not.toContain("cloud.autre.localhost");
+  });
+
   it("keeps certificates and config in named platform volumes, children of the proxy", () => {
     const proxyUrn = rec.get("socle:platform:ReverseProxy", "proxy").urn;
     for (const [name, volumeName] of [
@@ -97,7 +160,7 @@ describe("ReverseProxy", () => {
 
   it("is the only container publishing ports", () => {
     const publishing = rec.byType(CONTAINER).filter((c) => c.inputs.ports !== undefined);
-    expect(publishing.map((c) => c.inputs.name)).toEqual(["socle-proxy"]);
+    expect([...new Set(publishing.map((c) => c.inputs.name))]).toEqual(["socle-proxy"]);
   });
 
   it("refuses duplicate hosts before declaring anything", () => {
