@@ -145,7 +145,8 @@ export class Reader {
 
 // ---------------------------------------------------------------- checks
 
-const pred = (what: string, ok: (s: string) => boolean): Check<string> => ({
+/** A string check from a predicate. */
+export const pred = (what: string, ok: (s: string) => boolean): Check<string> => ({
   what,
   parse: (v) => (typeof v === "string" && ok(v) ? v : undefined),
 });

@@ -19,7 +19,7 @@ import {
   isLabel,
   isObject,
   oneOf,
-  type Check,
+  pred,
   type Cidr,
   type Reader,
 } from "./config-checks.js";
@@ -60,17 +60,14 @@ const PROXMOX_KEYS = [
 const NETWORK_KEYS = ["cidr", "gateway", "firstAddress", "dns"];
 const HOST_KEYS = ["name", "cores", "memoryMb", "diskGb", "node"];
 
-const pred = (what: string, re: RegExp): Check<string> => ({
-  what,
-  parse: (v) => (typeof v === "string" && re.test(v) ? v : undefined),
-});
-const NODE: Check<string> = {
-  what: "a Proxmox node name (a-z, 0-9 and -)",
-  parse: (v) => (typeof v === "string" && isLabel(v) ? v : undefined),
-};
-const STORAGE = pred('a Proxmox storage name (e.g. "local-lvm")', /^[a-z][a-z0-9._-]*[a-z0-9]$/);
-const BRIDGE = pred('a bridge interface name (e.g. "vmbr0")', /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/);
-const USER = pred('a Linux user name (e.g. "socle")', /^[a-z_][a-z0-9_-]{0,31}$/);
+const NODE = pred("a Proxmox node name (a-z, 0-9 and -)", isLabel);
+const STORAGE = pred('a Proxmox storage name (e.g. "local-lvm")', (s) =>
+  /^[a-z][a-z0-9._-]*[a-z0-9]$/.test(s),
+);
+const BRIDGE = pred('a bridge interface name (e.g. "vmbr0")', (s) =>
+  /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(s),
+);
+const USER = pred('a Linux user name (e.g. "socle")', (s) => /^[a-z_][a-z0-9_-]{0,31}$/.test(s));
 const KIND = oneOf('"local" or "proxmox"', TARGET_KINDS);
 
 /** The host names a tenant may be pinned to (`local` for the local target). */

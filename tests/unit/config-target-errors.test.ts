@@ -6,6 +6,29 @@ import { describe } from "vitest";
 import { KEY, hosts, net, px, rejects, t, target, type Case } from "./config-fixtures.js";
 
 const CASES: Case[] = [
+  [
+    "bad names and flags on a proxmox target",
+    target(
+      px({
+        insecure: "true",
+        datastore: "Local LVM",
+        snippetsDatastore: "local-",
+        bridge: "vmbr0-with-a-long-name",
+        sshUser: "Admin",
+        acmeEmail: "dsi",
+        nodes: ["PVE 1"],
+      }),
+    ),
+    [
+      'socle:target.insecure: "true" is not true or false',
+      'socle:target.nodes[0]: "PVE 1" is not a Proxmox node name (a-z, 0-9 and -)',
+      'socle:target.datastore: "Local LVM" is not a Proxmox storage name (e.g. "local-lvm")',
+      'socle:target.snippetsDatastore: "local-" is not a Proxmox storage name (e.g. "local-lvm")',
+      'socle:target.bridge: "vmbr0-with-a-long-name" is not a bridge interface name (e.g. "vmbr0")',
+      'socle:target.sshUser: "Admin" is not a Linux user name (e.g. "socle")',
+      'socle:target.acmeEmail: "dsi" is not an email address',
+    ],
+  ],
   ["target not an object", target("local"), ['socle:target: "local" is not an object']],
   [
     "target kind missing",
