@@ -80,6 +80,24 @@ export function sogoDomain(tenantDomain: string): string {
   return `mail.${tenantDomain}`;
 }
 
+/**
+ * The town's own servers from the stack config (`sogo: {mail: {imap: "host:port", …}}`):
+ * implicit TLS on 993 (IMAP) and 465 (SMTP), STARTTLS on any other port.
+ */
+export function townMailServers(mail: { imap: string; smtp: string; sieve?: string }): SogoArgs["mail"] {
+  const parse = (what: string, hostPort: string, implicitTlsPort: number): SogoMailServer => {
+    const m = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?):(\d{1,5})$/.exec(hostPort);
+    const port = m ? Number(m[3]) : 0;
+    if (!m || port < 1 || port > 65535) throw new Error(`SOGo: mail.${what} "${hostPort}" is not host:port`);
+    return { host: m[1]!, port, tls: port === implicitTlsPort ? "tls" : "starttls" };
+  };
+  return {
+    imap: parse("imap", mail.imap, 993),
+    smtp: parse("smtp", mail.smtp, 465),
+    ...(mail.sieve !== undefined ? { sieve: parse("sieve", mail.sieve, 0) } : {}),
+  };
+}
+
 /** The version the component builds for a source. */
 export function sogoVersion(args: Pick<SogoArgs, "source" | "version">): string {
   if (args.version !== undefined) return args.version;

@@ -26,6 +26,7 @@ import {
   sogoDomain,
   sogoSso,
   sogoVersion,
+  townMailServers,
   validateSogoArgs,
 } from "../../components/apps/sogo.js";
 
@@ -262,6 +263,25 @@ describe("Sogo under the mock engine", () => {
 });
 
 describe("Sogo pure logic", () => {
+  it("reads the town's servers from the stack config's host:port strings", () => {
+    expect(
+      townMailServers({ imap: "imap.ville.fr:993", smtp: "smtp.ville.fr:587", sieve: "imap.ville.fr:4190" }),
+    ).toEqual({
+      imap: { host: "imap.ville.fr", port: 993, tls: "tls" },
+      smtp: { host: "smtp.ville.fr", port: 587, tls: "starttls" },
+      sieve: { host: "imap.ville.fr", port: 4190, tls: "starttls" },
+    });
+    expect(townMailServers({ imap: "mx:143", smtp: "mx:465" })).toEqual({
+      imap: { host: "mx", port: 143, tls: "starttls" },
+      smtp: { host: "mx", port: 465, tls: "tls" },
+    });
+    expect(() => townMailServers({ imap: "mx", smtp: "mx:25" })).toThrow(
+      'SOGo: mail.imap "mx" is not host:port',
+    );
+    expect(() => townMailServers({ imap: "mx:1", smtp: "mx:99999" })).toThrow(
+      'SOGo: mail.smtp "mx:99999" is not host:port',
+    );
+  });
   const base = {
     tenant: "demo",
     domain: "mail.demo.fr",
