@@ -231,7 +231,9 @@ export async function main(
       return { command, ok: true, exitCode: EXIT.ok, steps, errors: [] };
     }
     const { deployed, warnings } = await env.discover();
-    warnings.forEach((w) => env.log(`warning: ${w}`));
+    // Discovery warnings name `<tenant>/<service>`: only those of the tenants asked about.
+    const mine = (w: string) => !options.tenants || options.tenants.some((t) => w.startsWith(`${t}/`));
+    warnings.filter(mine).forEach((w) => env.log(`warning: ${w}`));
     const plans = planTenants(deployed, options.target, options.tenants, (w) => env.log(`warning: ${w}`));
     if (options.command === "plan") {
       const steps = plans.flatMap((p) => p.steps.map((s) => ({ tenant: p.tenant, ...s })));
