@@ -26,10 +26,13 @@ export const QUERY_SCRIPT: Record<Engine, string> = {
   mariadb: 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" -N -B -D "$1" -e "$2"',
 };
 
-/** Is the server answering? (no args) */
+/**
+ * Is the final server answering? Over TCP on purpose: the official images'
+ * first-start servers listen only on the socket (no args).
+ */
 export const PING_SCRIPT: Record<Engine, string> = {
-  postgres: 'exec pg_isready -q -U "$POSTGRES_USER"',
-  mariadb: 'exec mariadb-admin -uroot -p"$MARIADB_ROOT_PASSWORD" ping --silent',
+  postgres: 'exec pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER"',
+  mariadb: 'exec mariadb-admin -h 127.0.0.1 --protocol=tcp -uroot -p"$MARIADB_ROOT_PASSWORD" ping --silent',
 };
 
 export function quoteIdent(engine: Engine, name: string): string {

@@ -269,11 +269,7 @@ export async function loadDatabase(
 export async function waitForDatabase(container: string, engine: Engine, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if ((await execSh(container, PING_SCRIPT[engine])).code === 0) {
-      // The official images restart the server once after initialisation.
-      await new Promise((r) => setTimeout(r, 1000));
-      if ((await execSh(container, PING_SCRIPT[engine])).code === 0) return;
-    }
+    if ((await execSh(container, PING_SCRIPT[engine])).code === 0) return;
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new SocleError(`database server ${container} did not answer within ${timeoutMs / 1000}s`);
