@@ -4,8 +4,17 @@
  * one tenant's service, into the same restic repository as the nightly backups.
  * The snapshot a step keeps is the backup's manifest snapshot id, which
  * `socle restore --snapshot` accepts.
+ *
+ * A shared database server (`_platform/postgres`, `_platform/mariadb`) holds no
+ * backup labels itself: its data is the dumps of the app groups whose
+ * `socle.backup.dump.container` is the server. Backing it up backs up each of
+ * those groups; the snapshot reference lists their manifests
+ * (`tenant/service=<id>,…`); restoring it (after a dump-restore deploy of the
+ * new major, or on rollback) restores each group.
  */
 import { main as backupMain } from "../backup.js";
+import { groupContainers, type BackupGroup } from "../lib/discovery.js";
+import { listLabelled } from "../lib/docker.js";
 import type { Output } from "../lib/output.js";
 import { main as restoreMain } from "../restore.js";
 import type { ServiceRef } from "./apply.js";
@@ -38,12 +47,36 @@ function forward(log: (line: string) => void): Output {
   };
 }
 
+/** The groups whose dumps run in one of these containers (pure). */
+export function dependentGroups(
+  groups: BackupGroup[],
+  servers: string[],
+): { tenant: string; service: string }[] {
+  return groups
+    .filter((g) => g.dumps.some((d) => servers.includes(d.container)))
+    .map((g) => ({ tenant: g.tenant, service: g.service }));
+}
+
+/** `a/nextcloud=1f2e…,b/nextcloud=9c8d…` ⇄ entries (pure). */
+export function formatCompositeRef(parts: { tenant: string; service: string; snapshot: string }[]): string {
+  return parts.map((p) => `${p.tenant}/${p.service}=${p.snapshot}`).join(",");
+}
+export function parseCompositeRef(ref: string): { tenant: string; service: string; snapshot: string }[] {
+  return ref.split(",").map((part) => {
+    const m = /^([^/=]+)\/([^=]+)=(\S+)$/.exec(part);
+    if (!m) throw new Error(`not a composite snapshot reference: "${part}"`);
+    return { tenant: m[1]!, service: m[2]!, snapshot: m[3]! };
+  });
+}
+
+const SHARED_SERVERS = new Set(["postgres", "mariadb"]);
+
 export function backupAdapter(options: BackupAdapterOptions, log: (line: string) => void): BackupAdapter {
   const repo = {
     ...(options.repo !== undefined ? { repo: options.repo } : {}),
     ...(options.passwordFile !== undefined ? { passwordFile: options.passwordFile } : {}),
   };
-  return {
+  const one: BackupAdapter = {
     async backup(ref) {
       const r = await backupMain({
         ...repo,
@@ -74,6 +107,24 @@ export function backupAdapter(options: BackupAdapterOptions, log: (line: string)
           `restore of ${ref.tenant}/${ref.service} from ${snapshot} failed: ${r.errors.join("; ")}`,
         );
       }
+    },
+  };
+  const isServer = (ref: ServiceRef) => ref.tenant === "_platform" && SHARED_SERVERS.has(ref.service);
+  return {
+    async backup(ref) {
+      if (!isServer(ref)) return one.backup(ref);
+      const groups = groupContainers(await listLabelled());
+      const server = groups.find((g) => g.tenant === ref.tenant && g.service === ref.service);
+      const deps = dependentGroups(groups, server ? server.containers.map((c) => c.name) : []);
+      if (deps.length === 0)
+        throw new Error(`${ref.tenant}/${ref.service}: no service keeps a database dump there`);
+      const parts: { tenant: string; service: string; snapshot: string }[] = [];
+      for (const d of deps) parts.push({ ...d, snapshot: await one.backup(d) });
+      return formatCompositeRef(parts);
+    },
+    async restore(ref, snapshot) {
+      if (!isServer(ref)) return one.restore(ref, snapshot);
+      for (const p of parseCompositeRef(snapshot)) await one.restore(p, p.snapshot);
     },
   };
 }
