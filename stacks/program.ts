@@ -139,6 +139,9 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
         ],
       },
       previousPeertube,
+      ...(sharedPeertube
+        ? { sharedPeertube: { instance: sharedPeertube, platform: platforms.get(home)! } }
+        : {}),
     });
     routesByHost.get(hostName)!.push(...declared.routes);
     tenants[t.slug] = { host: hostName, ...declared.outputs };

@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { KeycloakRealm } from "../components/apps/keycloak-realm.js";
 import { Nextcloud, memoryMbFor as nextcloudMemory } from "../components/apps/nextcloud.js";
 import { PeerTube, memoryMbFor as peertubeMemory } from "../components/apps/peertube.js";
+import { PeerTubeChannel } from "../components/apps/peertube-channel.js";
 import { Sogo, memoryMbFor as sogoMemory } from "../components/apps/sogo.js";
 import {
   WordPressSite,
@@ -25,6 +26,7 @@ export function tenantMemoryMb(t: Tenant): number {
   if (s.nextcloud) mb += nextcloudMemory({ office: s.nextcloud.office ? {} : false });
   if (s.sogo) mb += sogoMemory({}) + (s.sogo.mail ? 0 : mailMemory({}));
   if (s.peertube && !s.peertube.shared) mb += peertubeMemory({});
+  // A channel job runs once on the shared instance's host; it is not placed with the tenant.
   for (const _ of s.wordpress?.sites ?? []) mb += wordpressMemory({});
   return mb;
 }
@@ -35,6 +37,8 @@ export interface TenantContext {
   realm: KeycloakRealm;
   /** Sibling tenants' Nextcloud / PeerTube hosts, for federation (EPCI). */
   siblings: { nextcloud: string[]; peertube: string[] };
+  /** The EPCI's shared PeerTube and its host's platform (for `peertube: {shared: true}`). */
+  sharedPeertube?: { instance: PeerTube; platform: Platform };
   /** The tenant → hostname map the stack exported last time (PeerTube's immutable hostname). */
   previousPeertube: pulumi.Output<Record<string, string>>;
 }
@@ -153,6 +157,21 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
     out.admins.peertube = pt.adminUser;
     out.secrets.peertubeAdminPassword = pt.adminPassword;
     out.peertubeHostname = pt.hostname;
+  }
+
+  if (s.peertube?.shared) {
+    if (!ctx.sharedPeertube)
+      throw new Error(`socle:tenants: ${t.slug} asks for the shared PeerTube, which is not configured`);
+    const ch = new PeerTubeChannel(`${t.slug}-peertube-channel`, {
+      tenant: t.slug,
+      name: t.name,
+      email: `admin@${t.domain}`,
+      instance: ctx.sharedPeertube.instance,
+      platform: ctx.sharedPeertube.platform,
+    });
+    out.urls.peertube = ch.url;
+    out.admins.peertube = ch.username;
+    out.secrets.peertubePassword = ch.password;
   }
 
   for (const site of s.wordpress?.sites ?? []) {

@@ -29,10 +29,11 @@ export function gateOnExit(
   password: pulumi.Output<string>,
   job: docker.Container,
   containerName: string,
+  what?: string,
 ): pulumi.Output<string> {
   return pulumi.secret(
     pulumi.all([password, job.exitCode]).apply(([pw, code]) => {
-      checkInitExit(containerName, code as number | undefined);
+      checkInitExit(containerName, code as number | undefined, what);
       return pw;
     }),
   );

@@ -54,7 +54,14 @@ describe("EPCI: 40 towns on three Proxmox nodes", () => {
     for (const [name] of result.hosts) providerOf.set(name, `${name}-docker`);
     for (const t of cfg.tenants) {
       const host = result.placement.byTenant[t.slug]!;
-      const own = rec.byType(CONTAINER).filter((c) => String(c.inputs.name).startsWith(`${t.slug}-`));
+      // (the account job on the shared PeerTube runs on that instance's host: tested below)
+      const own = rec
+        .byType(CONTAINER)
+        .filter(
+          (c) =>
+            String(c.inputs.name).startsWith(`${t.slug}-`) &&
+            !String(c.inputs.name).endsWith("-peertube-account"),
+        );
       expect(own.length).toBeGreaterThan(3);
       for (const c of own) expect(c.provider, `${c.name}`).toContain(`::${host}-docker::`);
     }
@@ -70,8 +77,21 @@ describe("EPCI: 40 towns on three Proxmox nodes", () => {
     expect(hook).not.toContain("cloud.commune-001.example\\\\n"); // not itself as a trusted server
   });
 
-  it("runs one shared PeerTube for the EPCI", () => {
+  it("runs one shared PeerTube for the EPCI, with a channel and account job per town on its host", () => {
     expect(rec.names("socle:apps:PeerTube")).toEqual(["shared-peertube"]);
+    expect(rec.names("socle:apps:PeerTubeChannel")).toHaveLength(40);
+    const home = result.placement.hosts[0]!.host;
+    const jobs = rec.byType(CONTAINER).filter((c) => String(c.inputs.name).endsWith("-peertube-account"));
+    expect(jobs).toHaveLength(40);
+    for (const j of jobs) {
+      expect(j.provider).toContain(`::${home}-docker::`);
+      expect(j.inputs.restart).toBe("no");
+      expect(Object.keys(envOf(j)).sort()).toEqual(["PT_ROOT_PASSWORD", "SOCLE_ACCOUNT_PASSWORD"]);
+    }
+    expect(result.tenants["commune-007"]!.urls.peertube).toBe(
+      "https://video.epci.example/c/commune_007_videos",
+    );
+    expect(result.tenants["commune-007"]!.admins.peertube).toBe("commune_007");
   });
 
   it("adding a 41st town moves no existing town", () => {

@@ -1,0 +1,115 @@
+/**
+ * The job that gives a member town its own account and channel on the EPCI's
+ * shared PeerTube (`socle:apps:PeerTubeChannel`). Pure render; the script is
+ * bash with curl and node, both in the official PeerTube image, and talks to
+ * the instance's REST API on the internal network. Idempotent: creates the
+ * user (with its channel) when missing, otherwise resets its password to the
+ * stack's secret and its email. Secrets arrive as env vars, never in the text.
+ */
+import { shq } from "./peertube-config.js";
+
+export interface PeertubeAccountArgs {
+  /** `PEERTUBE_WEBSERVER_HOSTNAME` of the shared instance (the local OAuth client is served for it). */
+  hostname: string;
+  /** Internal API base, e.g. `http://shared-peertube:9000/api/v1`. */
+  api: string;
+  username: string;
+  email: string;
+  /** The channel's handle and display name. */
+  channel: string;
+  channelDisplayName: string;
+}
+
+export const PEERTUBE_ACCOUNT_ENV = {
+  rootPassword: "PT_ROOT_PASSWORD",
+  password: "SOCLE_ACCOUNT_PASSWORD",
+} as const;
+
+const HOST_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
+const NAME_RE = /^[a-z0-9_.]{1,50}$/;
+
+export function validatePeertubeAccountArgs(a: PeertubeAccountArgs): void {
+  if (!HOST_RE.test(a.hostname))
+    throw new Error(`peertube account: hostname "${a.hostname}" is not a host name`);
+  if (!/^http:\/\/[a-z0-9.-]+:\d{1,5}\/api\/v1$/.test(a.api)) {
+    throw new Error(`peertube account: api "${a.api}" is not http://<container>:<port>/api/v1`);
+  }
+  if (!NAME_RE.test(a.username))
+    throw new Error(`peertube account: username "${a.username}" must match [a-z0-9_.]{1,50}`);
+  if (!NAME_RE.test(a.channel))
+    throw new Error(`peertube account: channel "${a.channel}" must match [a-z0-9_.]{1,50}`);
+  if (a.channel === a.username)
+    throw new Error(`peertube account: channel "${a.channel}" must differ from the username`);
+  if (!/^[^\s@'"\\$`]+@[^\s@'"\\$`]+\.[a-z]{2,}$/i.test(a.email)) {
+    throw new Error(`peertube account: email "${a.email}" is not an address`);
+  }
+  if (/['"\\$`\n]/.test(a.channelDisplayName) || a.channelDisplayName.trim() === "") {
+    throw new Error(
+      `peertube account: channelDisplayName "${a.channelDisplayName}" is empty or holds a quote, $, \` or newline`,
+    );
+  }
+}
+
+export function renderPeertubeAccount(a: PeertubeAccountArgs): string {
+  validatePeertubeAccountArgs(a);
+  const E = PEERTUBE_ACCOUNT_ENV;
+  return [
+    "#!/bin/bash",
+    "# Rendered by Socle (templates/peertube-account.ts). Idempotent.",
+    `# Secrets from the environment: ${E.rootPassword}, ${E.password}.`,
+    "set -euo pipefail",
+    `HOSTNAME_PT=${shq(a.hostname)}`,
+    `API=${shq(a.api)}`,
+    `export SOCLE_USERNAME=${shq(a.username)} SOCLE_EMAIL=${shq(a.email)}`,
+    "# shellcheck disable=SC1112 # a town's name may hold a typographic apostrophe, quoted as data",
+    `export SOCLE_CHANNEL=${shq(a.channel)} SOCLE_CHANNEL_NAME=${shq(a.channelDisplayName)}`,
+    'log() { echo "socle peertube account: $*"; }',
+    'tmp="$(mktemp -d)"',
+    "trap 'rm -rf \"$tmp\"' EXIT",
+    "",
+    "# 1. wait for the shared instance",
+    "i=0",
+    'until curl -fsS -o /dev/null "$API/ping"; do',
+    "  i=$((i + 1))",
+    '  if [ "$i" -ge 120 ]; then log "PeerTube did not answer $API/ping in 10 min"; exit 1; fi',
+    "  sleep 5",
+    "done",
+    "",
+    "# 2. root token",
+    'curl -fsS -H "Host: $HOSTNAME_PT" "$API/oauth-clients/local" >"$tmp/client.json"',
+    `client_id="$(node -p 'require(process.argv[1]).client_id' "$tmp/client.json")"`,
+    `client_secret="$(node -p 'require(process.argv[1]).client_secret' "$tmp/client.json")"`,
+    `printf '%s' "$${E.rootPassword}" >"$tmp/pw"`,
+    'curl -fsS -H "Host: $HOSTNAME_PT" "$API/users/token" \\',
+    '  --data-urlencode "client_id=$client_id" --data-urlencode "client_secret=$client_secret" \\',
+    "  --data-urlencode grant_type=password --data-urlencode username=root \\",
+    '  --data-urlencode "password@$tmp/pw" >"$tmp/token.json"',
+    `token="$(node -p 'require(process.argv[1]).access_token' "$tmp/token.json")"`,
+    'printf \'Authorization: Bearer %s\\n\' "$token" >"$tmp/auth"',
+    'api() { curl -fsS -H "Host: $HOSTNAME_PT" -H @"$tmp/auth" -H "Content-Type: application/json" "$@"; }',
+    "",
+    "# 3. the town's user (role User) and its channel; the password is the stack's secret",
+    'api "$API/users?search=$SOCLE_USERNAME&count=100" >"$tmp/users.json"',
+    'id="$(node -p \'const u = require(process.argv[1]).data.find((x) => x.username === process.env.SOCLE_USERNAME); u ? u.id : ""\' "$tmp/users.json")"',
+    "node -e '",
+    "  const e = process.env;",
+    "  process.stdout.write(JSON.stringify({",
+    "    username: e.SOCLE_USERNAME, email: e.SOCLE_EMAIL, password: e.SOCLE_ACCOUNT_PASSWORD,",
+    "    role: 2, videoQuota: -1, videoQuotaDaily: -1,",
+    "    channelName: e.SOCLE_CHANNEL,",
+    "  }));",
+    `' >"$tmp/user.json"`,
+    'if [ -z "$id" ]; then',
+    '  api -X POST "$API/users" --data @"$tmp/user.json" -o /dev/null',
+    '  log "created $SOCLE_USERNAME with channel $SOCLE_CHANNEL"',
+    "  node -e 'process.stdout.write(JSON.stringify({ displayName: process.env.SOCLE_CHANNEL_NAME }))' >\"$tmp/channel.json\"",
+    '  api -X PUT "$API/video-channels/$SOCLE_CHANNEL" --data @"$tmp/channel.json" -o /dev/null',
+    "else",
+    "  node -e 'const e = process.env; process.stdout.write(JSON.stringify({ email: e.SOCLE_EMAIL, password: e.SOCLE_ACCOUNT_PASSWORD }))' >\"$tmp/update.json\"",
+    '  api -X PUT "$API/users/$id" --data @"$tmp/update.json" -o /dev/null',
+    '  log "updated $SOCLE_USERNAME"',
+    "fi",
+    'log "done"',
+    "",
+  ].join("\n");
+}
