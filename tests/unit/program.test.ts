@@ -50,9 +50,10 @@ describe("program: the embedded default (local, one tenant)", () => {
   });
 
   it("routes every app through the one proxy", () => {
-    const caddy = rec.byType(CONTAINER).find((c) => c.inputs.name === "socle-proxy")!;
-    const uploads = caddy.inputs.uploads as { file: string; content: string }[];
-    const caddyfile = uploads.find((u) => u.file === "/etc/caddy/Caddyfile")!.content;
+    // The sites are installed by the proxy's routes job (caddy reload), not uploaded into socle-proxy.
+    const job = rec.byType(CONTAINER).find((c) => c.inputs.name === "socle-proxy-routes")!;
+    const uploads = job.inputs.uploads as { file: string; content: string }[];
+    const caddyfile = uploads.find((u) => u.file === "/socle/sites.caddy")!.content;
     for (const host of [
       "sso.demo.localhost",
       "cloud.demo.localhost",
