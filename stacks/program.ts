@@ -82,7 +82,17 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
     mailHosts,
   });
   const platforms = new Map<string, Platform>();
-  for (const [name, host] of hosts) platforms.set(name, new Platform(`${name}-platform`, { host }));
+  const v = cfg.versions; // deployment-wide pins (socle:versions), else the catalogue's
+  for (const [name, host] of hosts) {
+    platforms.set(
+      name,
+      new Platform(`${name}-platform`, {
+        host,
+        ...(v.postgres ? { postgresVersion: v.postgres } : {}),
+        ...(v.mariadb ? { mariadbVersion: v.mariadb } : {}),
+      }),
+    );
+  }
   const routesByHost = new Map<string, Route[]>([...hosts.keys()].map((h) => [h, []]));
 
   // Keycloak reaches its admin API through the proxy of its host, which is declared
@@ -90,7 +100,11 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   const home = sharedHost(cfg);
   let proxyReady!: (r: pulumi.Resource) => void;
   const homeProxy = new Promise<pulumi.Resource>((resolve) => (proxyReady = resolve));
-  const keycloak = new Keycloak("keycloak", { platform: platforms.get(home)!, domain: cfg.sso.domain });
+  const keycloak = new Keycloak("keycloak", {
+    platform: platforms.get(home)!,
+    domain: cfg.sso.domain,
+    ...(v.keycloak ? { version: v.keycloak } : {}),
+  });
   routesByHost.get(home)!.push(...keycloak.routes);
   new KeycloakOperators("operators", { keycloak }, { dependsOn: [homeProxy] });
 
@@ -107,6 +121,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
       adminEmail: `admin@${cfg.shared.peertube.domain}`,
       previousHostname: previousPeertube.apply((m) => m.shared),
       instanceName: "PeerTube",
+      ...(v.peertube ? { version: v.peertube } : {}),
     });
     routesByHost.get(home)!.push(...sharedPeertube.routes);
   }
@@ -153,6 +168,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
       host,
       web: platforms.get(name)!.web,
       routes: routesByHost.get(name)!,
+      ...(v.caddy ? { version: v.caddy } : {}),
       ...(cfg.target.acmeEmail ? { acmeEmail: cfg.target.acmeEmail } : {}),
     });
     if (name === home) proxyReady(proxy.container);

@@ -15,6 +15,7 @@ beforeAll(async () => {
   const get = (k: string) => (c[`socle:${k}`] === undefined ? undefined : JSON.parse(c[`socle:${k}`]!));
   const cfg = parseConfig({ target: get("target"), tenants: get("tenants"), backup: get("backup") });
   cfg.secrets.proxmoxApiToken = pulumi.secret("socle@pve!deploy=00000000-0000-0000-0000-000000000000");
+  cfg.versions = { keycloak: "26.3.1", postgres: "16.10" }; // socle:versions, as `socle update` writes them
   result = buildProgram(cfg, { readPreviousOutputs: false });
   await settle();
 });
@@ -50,6 +51,15 @@ describe("program: a town on a two-node Proxmox cluster", () => {
       .byType("docker:index/container:Container")
       .find((c) => c.inputs.name === "saint-martin-nextcloud")!;
     expect(nc.provider).toContain(`::${host}-docker::`);
+  });
+
+  it("honours the deployment-wide pins of socle:versions", () => {
+    const images = rec.byType("docker:index/remoteImage:RemoteImage").map((i) => String(i.inputs.name));
+    expect(images).toContain("quay.io/keycloak/keycloak:26.3.1");
+    expect(images.filter((i) => i.startsWith("postgres:"))).toEqual([
+      "postgres:16.10-bookworm",
+      "postgres:16.10-bookworm",
+    ]);
   });
 
   it("uses the town's own mail servers: no mail server is deployed and no mail port opened", () => {
