@@ -79,7 +79,7 @@ export function missingCurrentMessage(service: string): string {
 export const KEYCLOAK_NOTE = (from: string, to: string) =>
   `Keycloak migrates its database schema when ${to} first starts, and ${from} cannot use it afterwards: there is no way back except restoring the backup taken before this upgrade.`;
 export const POSTGRES_18_NOTE =
-  "PostgreSQL 18 keeps its data under /var/lib/postgresql (PGDATA /var/lib/postgresql/18/docker), not /var/lib/postgresql/data: the new server gets a new volume at the new path and the dump is restored into it; the old volume is kept untouched.";
+  "From PostgreSQL 18 the official image keeps its data under /var/lib/postgresql (PGDATA /var/lib/postgresql/18/docker), no longer /var/lib/postgresql/data: the 18 server starts on a volume mounted at the new path and the dump is loaded into it; mounting the old path would silently lose data.";
 export const WORDPRESS_NOTE = (to: string) =>
   `A new WordPress image does not upgrade the core files already in the site's volume: after the image change to ${to}, WordPress core updates itself (or run wp-cli core update).`;
 
