@@ -4,7 +4,8 @@
 #   web              the front on :20080 (Caddy): SOGo's static files, `/` -> `/SOGo`, the
 #                    x-webobjects-* headers SOGo needs behind a proxy, everything else to
 #                    SOGO_UPSTREAM (default sogo:20000)
-#   cron             SOGo's periodic jobs (/etc/cron.d/socle-sogo), logs on stdout
+#   cron             SOGo's periodic jobs (/etc/cron.d/socle-sogo), logs on stdout; first
+#                    copies the realm's users into the user source (realm-sync.sh)
 #   tool ARGS…       sogo-tool ARGS… as the sogo user (e.g. `tool restore -F ALL /var/lib/sogo/backups alice`)
 #   backup [DIR]     `sogo-tool backup DIR ALL` (default /var/lib/sogo/backups): one file per user
 #                    with data; succeeds with nothing to do while no user has any (sogo-tool
@@ -31,7 +32,7 @@ if [ "$mode" = health ]; then
 fi
 
 install -d -o sogo -g sogo -m 0750 /var/lib/sogo /var/lib/sogo/backups /var/spool/sogo /run/sogo
-for f in "$conf" /etc/sogo/sieve.creds; do
+for f in "$conf" /etc/sogo/sieve.creds /etc/sogo/realm-sync.env; do
   # Secrets (database, OIDC client, Sieve admin): readable by sogo only.
   if [ -f "$f" ]; then
     chown root:sogo "$f" 2>/dev/null || true
@@ -69,6 +70,7 @@ web)
   ;;
 cron)
   wait_for
+  /usr/local/lib/socle/realm-sync.sh || echo "socle-sogo: realm-sync failed, cron retries every 5 minutes" >&2
   echo cron >/run/socle-sogo.mode
   exec cron -f
   ;;

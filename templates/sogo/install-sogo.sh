@@ -5,7 +5,7 @@ set -eu
 : "${SOGO_SOURCE:=alinto}"
 : "${SOGO_VERSION:=}"
 apt-get update -q
-apt-get install -y -q --no-install-recommends ca-certificates curl cron tzdata caddy postgresql-client
+apt-get install -y -q --no-install-recommends ca-certificates curl cron tzdata caddy postgresql-client jq
 pin() {
   if [ -n "$SOGO_VERSION" ]; then printf '%s=%s*' "$1" "$SOGO_VERSION"; else printf '%s' "$1"; fi
 }

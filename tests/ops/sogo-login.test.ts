@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -357,5 +358,99 @@ describe.skipIf(!haveDocker)("SOGo 5.8 (Debian) with Socle's sogo.conf: real log
     expect((await qn`docker exec ${C.cron} runuser -u sogo -- sogo-tool expire-sessions 60`).exitCode).toBe(
       0,
     );
+  });
+
+  it("copies the realm's users into SOGo's user source (realm-sync against a fake Keycloak admin API)", async () => {
+    let realm = [
+      { username: "bob", email: "Bob@Example.test", firstName: "Bob", lastName: "Durand", enabled: true },
+      { username: "carol", email: "carol@example.test", enabled: false },
+      { username: "dave", enabled: true },
+      { username: "alice", email: "other@example.test", enabled: true },
+      { username: "eve", email: "eve@example.test", enabled: true },
+    ];
+    const seen: string[] = [];
+    const server: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      seen.push(`${req.method} ${url.pathname}${url.search}`);
+      if (req.method === "POST" && url.pathname === "/token") {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+          const p = new URLSearchParams(body);
+          const ok = p.get("grant_type") === "client_credentials" && p.get("client_secret") === "sync-secret";
+          res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+          res.end(JSON.stringify(ok ? { access_token: "tok" } : { error: "unauthorized_client" }));
+        });
+        return;
+      }
+      if (url.pathname === "/users" && req.headers.authorization === "Bearer tok") {
+        const first = Number(url.searchParams.get("first"));
+        const max = Number(url.searchParams.get("max"));
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(realm.slice(first, first + max)));
+        return;
+      }
+      res.writeHead(403).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "0.0.0.0", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const gw = (
+        await q`docker network inspect -f ${"{{(index .IPAM.Config 0).Gateway}}"} ${NET}`
+      ).stdout.trim();
+      const env = [
+        `KC_TOKEN_URL=http://${gw}:${port}/token`,
+        `KC_USERS_URL=http://${gw}:${port}/users`,
+        "KC_CLIENT_ID=sogo-directory",
+        "KC_CLIENT_SECRET=sync-secret",
+        "PGHOST=pg",
+        "PGPORT=5432",
+        "PGDATABASE=sogo",
+        "PGUSER=sogo",
+        `PGPASSWORD=${DB_PASSWORD}`,
+        `SOGO_USER_TABLE=${SOGO_DEFAULTS.userTable}`,
+        "REALM_SYNC_PAGE=2",
+        "",
+      ].join("\n");
+      const dir = mkdtempSync(join(tmpdir(), "socle-sync-"));
+      writeFileSync(join(dir, "realm-sync.env"), env);
+      await q`docker cp ${join(dir, "realm-sync.env")} ${C.cron}:/etc/sogo/realm-sync.env`;
+      const rows = async () =>
+        (
+          await $({
+            quiet: true,
+            input: `SELECT c_uid, c_password = '!', c_cn, mail FROM sogo_users ORDER BY c_uid;`,
+          })`docker exec -i -e PGPASSWORD=${DB_PASSWORD} ${C.pg} psql -tA -h 127.0.0.1 -U sogo sogo`
+        ).stdout
+          .trim()
+          .split("\n");
+      const sync = await qn`docker exec ${C.cron} /usr/local/lib/socle/realm-sync.sh`;
+      expect(sync.exitCode, sync.stderr).toBe(0);
+      expect(sync.stdout.trim()).toBe("realm-sync: 3 users from the realm");
+      expect(seen.filter((s) => s.startsWith("GET"))).toEqual([
+        "GET /users?briefRepresentation=true&first=0&max=2",
+        "GET /users?briefRepresentation=true&first=2&max=2",
+        "GET /users?briefRepresentation=true&first=4&max=2",
+      ]);
+      // alice was added by hand (with a password): untouched; bob and eve come from the realm.
+      expect(await rows()).toEqual([
+        "alice|f|Alice Martin|alice@example.test",
+        "bob|t|Bob Durand|bob@example.test",
+        "eve|t|eve|eve@example.test",
+      ]);
+      // bob leaves the realm: removed at the next run; alice still there.
+      realm = realm.filter((u) => u.username !== "bob");
+      expect((await qn`docker exec ${C.cron} /usr/local/lib/socle/realm-sync.sh`).exitCode).toBe(0);
+      expect(await rows()).toEqual(["alice|f|Alice Martin|alice@example.test", "eve|t|eve|eve@example.test"]);
+      // A wrong client secret changes nothing and fails loudly.
+      await $({
+        quiet: true,
+        input: env.replace("sync-secret", "wrong"),
+      })`docker exec -i ${C.cron} sh -c ${"cat > /etc/sogo/realm-sync.env"}`;
+      expect((await qn`docker exec ${C.cron} /usr/local/lib/socle/realm-sync.sh`).exitCode).not.toBe(0);
+      expect(await rows()).toEqual(["alice|f|Alice Martin|alice@example.test", "eve|t|eve|eve@example.test"]);
+    } finally {
+      server.close();
+    }
   });
 });
