@@ -272,7 +272,7 @@ describe("templates/sogo (the image)", () => {
     expect(install).toContain("signed-by=/usr/share/keyrings/sogo-alinto.gpg");
   });
 
-  it("cron: alarms every minute, sessions and auto-replies every 5 minutes", () => {
+  it("cron: alarms every minute; sessions, auto-replies and the realm's users every 5 minutes", () => {
     const lines = read("sogo.cron")
       .split("\n")
       .filter((l) => /^[*0-9]/.test(l));
@@ -280,10 +280,12 @@ describe("templates/sogo (the image)", () => {
       "* * * * * root",
       "*/5 * * * * root",
       "*/5 * * * * root",
+      "*/5 * * * * root",
     ]);
     expect(lines[0]).toContain("sogo-ealarms-notify");
     expect(lines[1]).toContain("sogo-tool expire-sessions 60");
     expect(lines[2]).toContain("sogo-tool update-autoreply -p /etc/sogo/sieve.creds");
+    expect(lines[3]).toContain("/usr/local/lib/socle/realm-sync.sh");
   });
 
   it.skipIf(!tool("caddy"))("front Caddyfile passes caddy validate and sets the x-webobjects headers", () => {
@@ -307,7 +309,7 @@ describe("templates/sogo (the image)", () => {
     expect(cf).toContain("rewrite /Microsoft-Server-ActiveSync* /SOGo{uri}");
   });
 
-  it.skipIf(!tool("shellcheck"))("entrypoint and install script pass shellcheck", () => {
+  it.skipIf(!tool("shellcheck"))("entrypoint, install and realm-sync scripts pass shellcheck", () => {
     const r = spawnSync("shellcheck", [join(dir, "entrypoint.sh"), join(dir, "install-sogo.sh")], {
       encoding: "utf8",
     });
