@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 export DOCKER_BUILDKIT=0 # images are built from a local base; no registry to ask
 log() { printf '\n== %s ==\n' "$*"; }
 
-APT_PACKAGES=(docker.io restic cloud-init caddy shellcheck debootstrap systemd postgresql-client jq e2fsprogs util-linux php-cli)
+APT_PACKAGES=(docker.io restic cloud-init caddy shellcheck debootstrap systemd postgresql-client jq e2fsprogs util-linux php-cli curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
