@@ -18,6 +18,7 @@ import type { Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
+import { SogoDirectory, SOGO_DIRECTORY_DEFAULTS } from "./sogo-directory.js";
 
 export type SogoSource = "alinto" | "debian";
 
@@ -180,7 +181,8 @@ export function sogoContextHash(dir: string = sogoBuildContext()): string {
  * session expiry, auto-reply). Its own database on the shared PostgreSQL and its own
  * memcached on the tenant network. Backups: `sogo-tool backup` into a volume + DB dump.
  *
- * Children: `${name}-db`, `${name}-memcached`, `${name}-oidc` (OIDC only), `${name}-image`,
+ * Children: `${name}-db`, `${name}-memcached`, `${name}-oidc` and `${name}-directory`
+ * (OIDC only: the realm's users into `sogo_users`), `${name}-image`,
  * `${name}-backups`, `${name}-app`, `${name}-web`, `${name}-cron`.
  */
 export class Sogo extends pulumi.ComponentResource {
@@ -196,6 +198,8 @@ export class Sogo extends pulumi.ComponentResource {
   readonly memcached: Memcached;
   readonly image: docker.RemoteImage;
   readonly oidc?: OidcClient;
+  /** OIDC mode: feeds `sogo_users` from the realm. */
+  readonly directory?: SogoDirectory;
   /** Secret: the rendered sogo.conf (database and OIDC client secrets inside). */
   readonly conf: pulumi.Output<string>;
 
@@ -245,6 +249,23 @@ export class Sogo extends pulumi.ComponentResource {
 
     const realm = args.realm;
     const oidc = this.oidc;
+    if (oidc && realm) {
+      this.directory = new SogoDirectory(
+        `${name}-directory`,
+        {
+          realm,
+          database: {
+            host: this.database.host,
+            port: this.database.port,
+            name: this.database.database,
+            user: this.database.user,
+            password: this.database.password,
+          },
+          userTable: SOGO_DEFAULTS.userTable,
+        },
+        { parent: this },
+      );
+    }
     this.conf = pulumi.secret(
       pulumi
         .all([this.database.password, oidc ? oidc.clientSecret : pulumi.output("")])
@@ -373,7 +394,10 @@ export class Sogo extends pulumi.ComponentResource {
         labels: { tenant, service: "sogo", role: "job", version: this.version, health: "cmd:pidof cron" },
         envs: [`SOGO_WAIT_FOR=${waitFor}`],
         networks: appNetworks,
-        uploads: [upload],
+        uploads: [
+          upload,
+          ...(this.directory ? [{ file: SOGO_DIRECTORY_DEFAULTS.envPath, content: this.directory.env }] : []),
+        ],
         command: ["cron"],
       },
       { parent: this, dependsOn: [app] },

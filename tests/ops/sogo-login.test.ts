@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { $ } from "zx";
 import { renderSogoConf, type SogoConfArgs } from "../../templates/sogo-conf.js";
 import { SOGO_DEFAULTS } from "../../components/apps/sogo.js";
+import { renderRealmSyncEnv } from "../../components/apps/sogo-directory.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const q = $({ quiet: true });
@@ -372,7 +373,7 @@ describe.skipIf(!haveDocker)("SOGo 5.8 (Debian) with Socle's sogo.conf: real log
     const server: Server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
       seen.push(`${req.method} ${url.pathname}${url.search}`);
-      if (req.method === "POST" && url.pathname === "/token") {
+      if (req.method === "POST" && url.pathname === "/realms/demo/protocol/openid-connect/token") {
         let body = "";
         req.on("data", (d) => (body += d));
         req.on("end", () => {
@@ -383,7 +384,7 @@ describe.skipIf(!haveDocker)("SOGo 5.8 (Debian) with Socle's sogo.conf: real log
         });
         return;
       }
-      if (url.pathname === "/users" && req.headers.authorization === "Bearer tok") {
+      if (url.pathname === "/admin/realms/demo/users" && req.headers.authorization === "Bearer tok") {
         const first = Number(url.searchParams.get("first"));
         const max = Number(url.searchParams.get("max"));
         res.writeHead(200, { "content-type": "application/json" });
@@ -398,20 +399,15 @@ describe.skipIf(!haveDocker)("SOGo 5.8 (Debian) with Socle's sogo.conf: real log
       const gw = (
         await q`docker network inspect -f ${"{{(index .IPAM.Config 0).Gateway}}"} ${NET}`
       ).stdout.trim();
-      const env = [
-        `KC_TOKEN_URL=http://${gw}:${port}/token`,
-        `KC_USERS_URL=http://${gw}:${port}/users`,
-        "KC_CLIENT_ID=sogo-directory",
-        "KC_CLIENT_SECRET=sync-secret",
-        "PGHOST=pg",
-        "PGPORT=5432",
-        "PGDATABASE=sogo",
-        "PGUSER=sogo",
-        `PGPASSWORD=${DB_PASSWORD}`,
-        `SOGO_USER_TABLE=${SOGO_DEFAULTS.userTable}`,
-        "REALM_SYNC_PAGE=2",
-        "",
-      ].join("\n");
+      // The file the component uploads (SogoDirectory), pointed at the fake realm; small pages.
+      const env =
+        renderRealmSyncEnv({
+          issuerUrl: `http://${gw}:${port}/realms/demo`,
+          clientId: "sogo-directory",
+          clientSecret: "sync-secret",
+          database: { host: "pg", port: 5432, name: "sogo", user: "sogo", password: DB_PASSWORD },
+          userTable: SOGO_DEFAULTS.userTable,
+        }) + "REALM_SYNC_PAGE=2\n";
       const dir = mkdtempSync(join(tmpdir(), "socle-sync-"));
       writeFileSync(join(dir, "realm-sync.env"), env);
       await q`docker cp ${join(dir, "realm-sync.env")} ${C.cron}:/etc/sogo/realm-sync.env`;
@@ -428,9 +424,9 @@ describe.skipIf(!haveDocker)("SOGo 5.8 (Debian) with Socle's sogo.conf: real log
       expect(sync.exitCode, sync.stderr).toBe(0);
       expect(sync.stdout.trim()).toBe("realm-sync: 3 users from the realm");
       expect(seen.filter((s) => s.startsWith("GET"))).toEqual([
-        "GET /users?briefRepresentation=true&first=0&max=2",
-        "GET /users?briefRepresentation=true&first=2&max=2",
-        "GET /users?briefRepresentation=true&first=4&max=2",
+        "GET /admin/realms/demo/users?briefRepresentation=true&first=0&max=2",
+        "GET /admin/realms/demo/users?briefRepresentation=true&first=2&max=2",
+        "GET /admin/realms/demo/users?briefRepresentation=true&first=4&max=2",
       ]);
       // alice was added by hand (with a password): untouched; bob and eve come from the realm.
       expect(await rows()).toEqual([
@@ -445,7 +441,7 @@ describe.skipIf(!haveDocker)("SOGo 5.8 (Debian) with Socle's sogo.conf: real log
       // A wrong client secret changes nothing and fails loudly.
       await $({
         quiet: true,
-        input: env.replace("sync-secret", "wrong"),
+        input: env.replace("'sync-secret'", "'wrong'"),
       })`docker exec -i ${C.cron} sh -c ${"cat > /etc/sogo/realm-sync.env"}`;
       expect((await qn`docker exec ${C.cron} /usr/local/lib/socle/realm-sync.sh`).exitCode).not.toBe(0);
       expect(await rows()).toEqual(["alice|f|Alice Martin|alice@example.test", "eve|t|eve|eve@example.test"]);

@@ -13,6 +13,7 @@ import {
   type Recorder,
 } from "./mocks.js";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
+import { keycloakUsersUrl, renderRealmSyncEnv } from "../../components/apps/sogo-directory.js";
 import { Platform } from "../../components/platform/platform.js";
 import { Keycloak } from "../../components/apps/keycloak.js";
 import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
@@ -105,6 +106,10 @@ describe("Sogo under the mock engine", () => {
         "random:index/randomPassword:RandomPassword demo-sogo-oidc-secret",
         `${T.client} demo-sogo-oidc-client`,
         "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper demo-sogo-oidc-groups",
+        "socle:apps:SogoDirectory demo-sogo-directory",
+        "random:index/randomPassword:RandomPassword demo-sogo-directory-secret",
+        `${T.client} demo-sogo-directory-client`,
+        "keycloak:openid/clientServiceAccountRole:ClientServiceAccountRole demo-sogo-directory-view-users",
         `${T.image} demo-sogo-image`,
         `${T.volume} demo-sogo-backups`,
         `${T.container} demo-sogo-app`,
@@ -113,7 +118,7 @@ describe("Sogo under the mock engine", () => {
       ].sort(),
     );
     const debianChildren = rec.resources.filter((r) => r.name.startsWith("ville-sogo")).map((r) => r.name);
-    expect(debianChildren.filter((n) => n.includes("oidc"))).toEqual([]);
+    expect(debianChildren.filter((n) => n.includes("oidc") || n.includes("directory"))).toEqual([]);
   });
 
   it("builds the image on the host from templates/sogo with the source and version as build args", () => {
@@ -220,6 +225,28 @@ describe("Sogo under the mock engine", () => {
       "socle.health": "cmd:pidof cron",
     });
     expect(secretPaths(cron.raw)).toEqual(["uploads"]);
+    expect((cron.inputs.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+      "/etc/sogo/sogo.conf",
+      "/etc/sogo/realm-sync.env",
+    ]);
+    expect(upload(cron, "/etc/sogo/realm-sync.env")).toBe(
+      renderRealmSyncEnv({
+        issuerUrl: "https://sso.demo.localhost/realms/demo",
+        clientId: "sogo-directory",
+        clientSecret: "pw-demo-sogo-directory-secret",
+        database: {
+          host: "postgres",
+          port: 5432,
+          name: "demo_sogo",
+          user: "demo_sogo",
+          password: "pw-demo-sogo-db-password",
+        },
+        userTable: "sogo_users",
+      }),
+    );
+    expect(
+      (rec.get(T.container, "ville-sogo-cron").inputs.uploads as { file: string }[]).map((u) => u.file),
+    ).toEqual(["/etc/sogo/sogo.conf"]);
     expect(upload(cron, "/etc/sogo/sogo.conf")).toBe(
       upload(rec.get(T.container, "demo-sogo-app"), "/etc/sogo/sogo.conf"),
     );
@@ -232,6 +259,25 @@ describe("Sogo under the mock engine", () => {
         maxBodySize: "100MB",
       },
     ]);
+  });
+
+  it("registers a service-account client that may only list the realm's users", () => {
+    const c = rec.get(T.client, "demo-sogo-directory-client");
+    expect(c.inputs).toMatchObject({
+      clientId: "sogo-directory",
+      accessType: "CONFIDENTIAL",
+      clientSecret: "pw-demo-sogo-directory-secret",
+      standardFlowEnabled: false,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      serviceAccountsEnabled: true,
+    });
+    expect(secretPaths(c.raw)).toEqual(["clientSecret"]);
+    const role = rec.get(
+      "keycloak:openid/clientServiceAccountRole:ClientServiceAccountRole",
+      "demo-sogo-directory-view-users",
+    );
+    expect(role.inputs.role).toBe("view-users");
   });
 
   it("registers an OIDC client with exact redirect URIs", () => {
@@ -312,5 +358,50 @@ describe("Sogo pure logic", () => {
     expect(() =>
       validateSogoArgs({ ...base, ...(patch as object) } as Parameters<typeof validateSogoArgs>[0]),
     ).toThrow(message);
+  });
+});
+
+describe("SogoDirectory pure logic", () => {
+  it("derives the admin users URL and renders the sync env (sorted, shell-quoted)", () => {
+    expect(keycloakUsersUrl("https://sso.demo.fr/realms/demo")).toBe(
+      "https://sso.demo.fr/admin/realms/demo/users",
+    );
+    expect(keycloakUsersUrl("https://sso.demo.fr/auth/realms/x")).toBe(
+      "https://sso.demo.fr/auth/admin/realms/x/users",
+    );
+    expect(() => keycloakUsersUrl("https://sso.demo.fr/")).toThrow(
+      'SogoDirectory: issuer "https://sso.demo.fr/" is not <keycloak>/realms/<realm>',
+    );
+    const env = renderRealmSyncEnv({
+      issuerUrl: "https://sso.demo.fr/realms/demo",
+      clientId: "sogo-directory",
+      clientSecret: "it's",
+      database: { host: "postgres", port: 5432, name: "demo_sogo", user: "demo_sogo", password: "pw" },
+      userTable: "sogo_users",
+    });
+    expect(env).toBe(
+      [
+        "KC_CLIENT_ID='sogo-directory'",
+        "KC_CLIENT_SECRET='it'\\''s'",
+        "KC_TOKEN_URL='https://sso.demo.fr/realms/demo/protocol/openid-connect/token'",
+        "KC_USERS_URL='https://sso.demo.fr/admin/realms/demo/users'",
+        "PGDATABASE='demo_sogo'",
+        "PGHOST='postgres'",
+        "PGPASSWORD='pw'",
+        "PGPORT='5432'",
+        "PGUSER='demo_sogo'",
+        "SOGO_USER_TABLE='sogo_users'",
+        "",
+      ].join("\n"),
+    );
+    expect(() =>
+      renderRealmSyncEnv({
+        issuerUrl: "https://sso.demo.fr/realms/demo",
+        clientId: "c",
+        clientSecret: "s",
+        database: { host: "h", port: 1, name: "n", user: "u", password: "p" },
+        userTable: "t; drop",
+      }),
+    ).toThrow('SogoDirectory: userTable "t; drop" is not a plain SQL identifier');
   });
 });
