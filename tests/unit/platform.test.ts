@@ -38,7 +38,6 @@ let host: LocalDockerHost;
 let platform: Platform;
 let pgdb: PostgresDatabase;
 let mdb: MariadbDatabase;
-let redis: Redis;
 
 function urnOf(type: string, name: string): string {
   return rec.get(type, name).urn;
@@ -65,7 +64,7 @@ beforeAll(async () => {
     tenant: "demo",
     service: "wordpress-club",
   });
-  redis = new Redis("demo-nc-redis", {
+  new Redis("demo-nc-redis", {
     host,
     network: platform.tenantNetwork("demo"),
     tenant: "demo",
@@ -359,77 +358,6 @@ describe("MariadbServer and MariadbDatabase", () => {
     });
     expect(secretPaths(c.raw)).toEqual(["envs"]);
     expect(c.dependencies).toContain(urnOf(CONTAINER, "plat-mariadb-container"));
-  });
-});
-
-describe("Redis and Memcached", () => {
-  it("Redis: per instance on the tenant network, password from env, no persistence, maxmemory under the limit", async () => {
-    const c = rec.get(CONTAINER, "demo-nc-redis-container");
-    expect(rec.get(IMAGE, "demo-nc-redis-image").inputs.name).toBe("redis:7.4.6-bookworm");
-    const ping = 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG';
-    expect(c.inputs).toEqual({
-      name: "demo-nextcloud-redis",
-      image: "sha256:demo-nc-redis-image",
-      restart: "unless-stopped",
-      memory: 128,
-      envs: ["REDIS_PASSWORD=pw-demo-nc-redis-password"],
-      command: [
-        "sh",
-        "-c",
-        'exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory 96mb --maxmemory-policy volatile-lru --save "" --appendonly no',
-      ],
-      labels: [
-        { label: "socle.health", value: `cmd:${ping}` },
-        { label: "socle.role", value: "cache" },
-        { label: "socle.service", value: "nextcloud" },
-        { label: "socle.tenant", value: "demo" },
-        { label: "socle.version", value: "7.4.6" },
-      ],
-      networksAdvanced: [{ name: "socle-t-demo" }],
-      healthcheck: {
-        tests: ["CMD-SHELL", ping],
-        interval: "10s",
-        timeout: "10s",
-        retries: 5,
-        startPeriod: "10s",
-      },
-      ...LOGS,
-      wait: true,
-      waitTimeout: 600,
-    });
-    expect(secretPaths(c.raw)).toEqual(["envs"]);
-    expect([redis.host, redis.port]).toEqual(["demo-nextcloud-redis", 6379]);
-    expect(await pulumi.isSecret(redis.password)).toBe(true);
-  });
-
-  it("Memcached: per instance on the tenant network, -m under the limit", () => {
-    const c = rec.get(CONTAINER, "demo-sogo-mc-container");
-    expect(rec.get(IMAGE, "demo-sogo-mc-image").inputs.name).toBe("memcached:1.6.39-bookworm");
-    expect(c.inputs).toMatchObject({
-      name: "demo-sogo-memcached",
-      memory: 64,
-      command: ["memcached", "-m", "48", "-c", "1024"],
-      networksAdvanced: [{ name: "socle-t-demo" }],
-      restart: "unless-stopped",
-    });
-    expect(c.inputs.envs).toBeUndefined();
-    expect(labelsOf(c)).toMatchObject({
-      "socle.role": "cache",
-      "socle.service": "sogo",
-      "socle.tenant": "demo",
-    });
-    expect((c.inputs.healthcheck as { tests: string[] }).tests.slice(0, 3)).toEqual(["CMD", "bash", "-c"]);
-  });
-
-  it("refuse bad names and limits", () => {
-    const network = platform.tenantNetwork("demo");
-    const base = { host, network, tenant: "demo", service: "x" };
-    expect(() => new Redis("bad-r", { ...base, containerName: "Bad Name" })).toThrow(
-      'redis: containerName "Bad Name" is not a container name',
-    );
-    expect(() => new Memcached("bad-m", { ...base, containerName: "m", memoryMb: 8 })).toThrow(
-      "memcached m: memoryMb must be an integer >= 16, got 8",
-    );
   });
 });
 
