@@ -6,7 +6,7 @@
  * user (with its channel) when missing, otherwise resets its password to the
  * stack's secret and its email. Secrets arrive as env vars, never in the text.
  */
-import { shq } from "./peertube-config.js";
+import { renderPeertubeLogin, shq } from "./peertube-config.js";
 
 export interface PeertubeAccountArgs {
   /** `PEERTUBE_WEBSERVER_HOSTNAME` of the shared instance (the local OAuth client is served for it). */
@@ -66,27 +66,7 @@ export function renderPeertubeAccount(a: PeertubeAccountArgs): string {
     'log() { echo "socle peertube account: $*"; }',
     'tmp="$(mktemp -d)"',
     "trap 'rm -rf \"$tmp\"' EXIT",
-    "",
-    "# 1. wait for the shared instance",
-    "i=0",
-    'until curl -fsS -o /dev/null "$API/ping"; do',
-    "  i=$((i + 1))",
-    '  if [ "$i" -ge 120 ]; then log "PeerTube did not answer $API/ping in 10 min"; exit 1; fi',
-    "  sleep 5",
-    "done",
-    "",
-    "# 2. root token",
-    'curl -fsS -H "Host: $HOSTNAME_PT" "$API/oauth-clients/local" >"$tmp/client.json"',
-    `client_id="$(node -p 'require(process.argv[1]).client_id' "$tmp/client.json")"`,
-    `client_secret="$(node -p 'require(process.argv[1]).client_secret' "$tmp/client.json")"`,
-    `printf '%s' "$${E.rootPassword}" >"$tmp/pw"`,
-    'curl -fsS -H "Host: $HOSTNAME_PT" "$API/users/token" \\',
-    '  --data-urlencode "client_id=$client_id" --data-urlencode "client_secret=$client_secret" \\',
-    "  --data-urlencode grant_type=password --data-urlencode username=root \\",
-    '  --data-urlencode "password@$tmp/pw" >"$tmp/token.json"',
-    `token="$(node -p 'require(process.argv[1]).access_token' "$tmp/token.json")"`,
-    'printf \'Authorization: Bearer %s\\n\' "$token" >"$tmp/auth"',
-    'api() { curl -fsS -H "Host: $HOSTNAME_PT" -H @"$tmp/auth" -H "Content-Type: application/json" "$@"; }',
+    ...renderPeertubeLogin({ rootPasswordEnv: E.rootPassword, waitTries: 120 }),
     "",
     "# 3. the town's user (role User) and its channel; the password is the stack's secret",
     'api "$API/users?search=$SOCLE_USERNAME&count=100" >"$tmp/users.json"',

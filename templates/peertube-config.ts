@@ -185,6 +185,42 @@ export function validatePeertubeConfigureArgs(a: PeertubeConfigureArgs): void {
   }
 }
 
+/**
+ * The shell lines every PeerTube API job starts with (after `HOSTNAME_PT`,
+ * `API`, `log` and `tmp` are set): wait for `/ping`, take the local OAuth
+ * client, log in as root with the password from `rootPasswordEnv`, and define
+ * `api` (curl with the bearer token). Shared by the configurator and the
+ * shared-instance account job (templates/peertube-account.ts).
+ */
+export function renderPeertubeLogin(o: { rootPasswordEnv: string; waitTries: number }): string[] {
+  return [
+    "",
+    "# 1. wait for PeerTube (migrations can take minutes on an upgrade)",
+    "i=0",
+    'until curl -fsS -o /dev/null "$API/ping"; do',
+    "  i=$((i + 1))",
+    `  if [ "$i" -ge ${o.waitTries} ]; then log "PeerTube did not answer $API/ping in ${(o.waitTries * 5) / 60} min"; exit 1; fi`,
+    "  sleep 5",
+    "done",
+    "",
+    "# 2. root token (the local OAuth client is only served for the configured Host)",
+    'curl -fsS -H "Host: $HOSTNAME_PT" "$API/oauth-clients/local" >"$tmp/client.json"',
+    `client_id="$(node -p 'require(process.argv[1]).client_id' "$tmp/client.json")"`,
+    `client_secret="$(node -p 'require(process.argv[1]).client_secret' "$tmp/client.json")"`,
+    `printf '%s' "$${o.rootPasswordEnv}" >"$tmp/pw"`,
+    'if ! curl -fsS -H "Host: $HOSTNAME_PT" "$API/users/token" \\',
+    '  --data-urlencode "client_id=$client_id" --data-urlencode "client_secret=$client_secret" \\',
+    "  --data-urlencode grant_type=password --data-urlencode username=root \\",
+    '  --data-urlencode "password@$tmp/pw" >"$tmp/token.json"; then',
+    '  log "cannot log in as root (was its password changed in the UI?); nothing configured"',
+    "  exit 1",
+    "fi",
+    `token="$(node -p 'require(process.argv[1]).access_token' "$tmp/token.json")"`,
+    'printf \'Authorization: Bearer %s\\n\' "$token" >"$tmp/auth"',
+    'api() { curl -fsS -H "Host: $HOSTNAME_PT" -H @"$tmp/auth" -H "Content-Type: application/json" "$@"; }',
+  ];
+}
+
 /** `/socle/configure.sh` (bash; curl and node are in the official image). */
 export function renderPeertubeConfigure(a: PeertubeConfigureArgs): string {
   validatePeertubeConfigureArgs(a);
@@ -198,30 +234,7 @@ export function renderPeertubeConfigure(a: PeertubeConfigureArgs): string {
     'log() { echo "socle configure: $*"; }',
     'tmp="$(mktemp -d)"',
     "trap 'rm -rf \"$tmp\"' EXIT",
-    "",
-    "# 1. wait for PeerTube (migrations can take minutes on an upgrade)",
-    "i=0",
-    'until curl -fsS -o /dev/null "$API/ping"; do',
-    "  i=$((i + 1))",
-    '  if [ "$i" -ge 180 ]; then log "PeerTube did not answer /api/v1/ping in 15 min"; exit 1; fi',
-    "  sleep 5",
-    "done",
-    "",
-    "# 2. root token (the local OAuth client is only served for the configured Host)",
-    'curl -fsS -H "Host: $HOSTNAME_PT" "$API/oauth-clients/local" >"$tmp/client.json"',
-    `client_id="$(node -p 'require(process.argv[1]).client_id' "$tmp/client.json")"`,
-    `client_secret="$(node -p 'require(process.argv[1]).client_secret' "$tmp/client.json")"`,
-    'printf \'%s\' "$PT_INITIAL_ROOT_PASSWORD" >"$tmp/pw"',
-    'if ! curl -fsS -H "Host: $HOSTNAME_PT" "$API/users/token" \\',
-    '  --data-urlencode "client_id=$client_id" --data-urlencode "client_secret=$client_secret" \\',
-    "  --data-urlencode grant_type=password --data-urlencode username=root \\",
-    '  --data-urlencode "password@$tmp/pw" >"$tmp/token.json"; then',
-    '  log "cannot log in as root (was its password changed in the UI?); nothing configured"',
-    "  exit 1",
-    "fi",
-    `token="$(node -p 'require(process.argv[1]).access_token' "$tmp/token.json")"`,
-    'printf \'Authorization: Bearer %s\\n\' "$token" >"$tmp/auth"',
-    'api() { curl -fsS -H "Host: $HOSTNAME_PT" -H @"$tmp/auth" -H "Content-Type: application/json" "$@"; }',
+    ...renderPeertubeLogin({ rootPasswordEnv: "PT_INITIAL_ROOT_PASSWORD", waitTries: 180 }),
   ];
   if (a.oidc) {
     const install = JSON.stringify(
