@@ -206,6 +206,9 @@ export function sogoConfSettings(args: SogoConfArgs): Record<string, Plist> {
     s.SOGoOpenIdEnableRefreshToken = true;
     s.SOGoOpenIdLogoutEnabled = true;
     s.NGImap4AuthMechanism = "xoauth2";
+    // Mailboxes are e-mail addresses (docker-mailserver accounts; Dovecot's oauth2
+    // passdb takes the token's `email`): log in to IMAP/SMTP with the address.
+    s.SOGoForceExternalLoginWithEmail = true;
   }
   return s;
 }

@@ -199,6 +199,7 @@ describe("renderSogoConf", () => {
       "NGImap4AuthMechanism",
       "OCSOpenIdURL",
       "SOGoAuthenticationType",
+      "SOGoForceExternalLoginWithEmail",
       "SOGoOpenIdClient",
       "SOGoOpenIdClientSecret",
       "SOGoOpenIdConfigUrl",

@@ -201,6 +201,7 @@ describe("Sogo under the mock engine", () => {
       'OCSOpenIdURL = "postgresql://demo_sogo:pw-demo-sogo-db-password@postgres:5432/demo_sogo/sogo_openid";',
     );
     expect(conf).toContain('NGImap4AuthMechanism = "xoauth2";');
+    expect(conf).toContain("SOGoForceExternalLoginWithEmail = YES;");
     expect(conf).toContain('SOGoMailDomain = "demo.localhost";');
   });
 
