@@ -54,7 +54,7 @@ export function createOutput(opts: OutputOptions = {}): Output {
       live = true;
     },
     print(message) {
-      if (opts.json) return;
+      if (opts.json || opts.quiet) return;
       clearLive();
       out.write(`${message}\n`);
     },

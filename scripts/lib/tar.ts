@@ -51,4 +51,4 @@ export function tarEntry(name: string, data: Buffer, mode = 0o644): Buffer {
 }
 
 /** MariaDB ≥ 10.11.8 starts dumps with a line MySQL refuses; a portable dump drops it. */
-export const SANDBOX_LINE = /^\/\*M!999999\\- enable the sandbox mode \*\/\r?\n/;
+export const SANDBOX_LINE = /^\/\*M!999999\\- enable the sandbox mode \*\/[ \t]*\r?\n/;

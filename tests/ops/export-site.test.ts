@@ -1,0 +1,193 @@
+/**
+ * export-site for real: a stand-in WordPress site container (no WordPress
+ * image here) labelled like WordPressSite declares it, its database on a
+ * separate MariaDB container (like socle-mariadb). The archive is unpacked
+ * with the real `tar`, its database.sql imported into a FRESH MariaDB (as a
+ * new host would), and wp-content compared file by file.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as exportSite } from "../../scripts/export-site.js";
+import { createOutput } from "../../scripts/lib/output.js";
+import {
+  IMAGES,
+  SOCLE_BIN,
+  cleanup,
+  createVolume,
+  ensureImages,
+  execIn,
+  mariadb,
+  runContainer,
+  sh,
+  tempDir,
+  toolsReady,
+  waitMariadb,
+  withEnv,
+} from "./fixtures/backup-env.js";
+
+const SUITE = "export-site";
+const ready = toolsReady(SUITE);
+const out = createOutput({ quiet: true });
+
+describe.skipIf(!ready)("socle export-site, for real", () => {
+  const dir = tempDir("socle-export-");
+  const archive = path.join(dir, "club-echecs.tar.gz");
+
+  beforeAll(async () => {
+    ensureImages();
+    cleanup(SUITE);
+    createVolume("ex-assos-club-echecs-html", SUITE);
+    runContainer({
+      name: "ex-socle-mariadb",
+      image: IMAGES.mariadb,
+      suite: SUITE,
+      labels: { tenant: "_platform", service: "mariadb", role: "db" },
+      env: { MARIADB_ROOT_PASSWORD: "root-pw", MARIADB_DATABASE: "wp_demo_club_echecs" },
+    });
+    runContainer({
+      name: "ex-fresh-mariadb",
+      image: IMAGES.mariadb,
+      suite: SUITE,
+      env: { MARIADB_ROOT_PASSWORD: "fresh-pw", MARIADB_DATABASE: "imported" },
+    });
+    runContainer({
+      name: "ex-assos-club-echecs",
+      image: IMAGES.app,
+      suite: SUITE,
+      labels: {
+        tenant: "demo",
+        service: "wordpress-club-echecs",
+        role: "app",
+        volumes: ["ex-assos-club-echecs-html"],
+        dump: { engine: "mariadb", database: "wp_demo_club_echecs" },
+        dumpContainer: "ex-socle-mariadb",
+      },
+      volumes: { "ex-assos-club-echecs-html": "/var/www/html" },
+    });
+    await waitMariadb("ex-socle-mariadb");
+    await waitMariadb("ex-fresh-mariadb");
+    mariadb(
+      "ex-socle-mariadb",
+      "wp_demo_club_echecs",
+      "CREATE TABLE wp_options (option_id BIGINT PRIMARY KEY, option_name VARCHAR(191), option_value LONGTEXT) DEFAULT CHARSET=utf8mb4; " +
+        "INSERT INTO wp_options VALUES (1, 'siteurl', 'https://club-echecs.assos.demo.localhost'), (2, 'blogname', 'Club d''échecs'); " +
+        "CREATE TABLE wp_posts (ID BIGINT AUTO_INCREMENT PRIMARY KEY, post_title TEXT, post_content LONGTEXT) DEFAULT CHARSET=utf8mb4; " +
+        "INSERT INTO wp_posts (post_title, post_content) SELECT CONCAT('Partie ', seq), REPEAT('e4 e5 ', 50) FROM seq_1_to_2000",
+    );
+    execIn(
+      "ex-assos-club-echecs",
+      "cd /var/www/html && echo '<?php // core' > index.php && echo 'define(\"DB_NAME\", \"x\");' > wp-config.php && " +
+        "mkdir -p wp-content/themes/club wp-content/plugins/openid-connect-generic wp-content/uploads/2025/03 && " +
+        "echo '/* Theme Name: Club */' > wp-content/themes/club/style.css && echo '<?php' > wp-content/plugins/openid-connect-generic/plugin.php && " +
+        "head -c 500000 /dev/urandom > 'wp-content/uploads/2025/03/tournoi d été.jpg'",
+    );
+  });
+
+  afterAll(() => {
+    if (ready) cleanup(SUITE);
+  });
+
+  it("--dry-run prints the plan and writes nothing", async () => {
+    const r = await exportSite({
+      tenant: "demo",
+      site: "club-echecs",
+      out: archive,
+      dryRun: true,
+      output: out,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.plan).toEqual([
+      "database wp_demo_club_echecs: mariadb-dump in ex-socle-mariadb",
+      "wp-content from volume ex-assos-club-echecs-html (container ex-assos-club-echecs)",
+      `archive ${archive}`,
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("writes one archive: database.sql, wp-content/, README.txt — importable into a fresh MariaDB", async () => {
+    const r = await withEnv({ SOCLE_HELPER_IMAGE: IMAGES.helper }, () =>
+      exportSite({ tenant: "demo", site: "club-echecs", out: archive, output: out }),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.tablePrefix).toBe("wp_");
+    expect(readdirSync(dir)).toEqual(["club-echecs.tar.gz"]);
+    const list = sh("tar", ["-tzf", archive]).split("\n").filter(Boolean).sort();
+    expect(list).toEqual([
+      "README.txt",
+      "database.sql",
+      "wp-content/",
+      "wp-content/plugins/",
+      "wp-content/plugins/openid-connect-generic/",
+      "wp-content/plugins/openid-connect-generic/plugin.php",
+      "wp-content/themes/",
+      "wp-content/themes/club/",
+      "wp-content/themes/club/style.css",
+      "wp-content/uploads/",
+      "wp-content/uploads/2025/",
+      "wp-content/uploads/2025/03/",
+      "wp-content/uploads/2025/03/tournoi d été.jpg",
+    ]);
+    const x = tempDir("socle-export-x-");
+    sh("tar", ["-xzf", archive, "-C", x]);
+    const sql = readFileSync(path.join(x, "database.sql"), "utf8");
+    expect(sql).not.toMatch(/enable the sandbox mode/);
+    expect(sql).toContain("CREATE TABLE `wp_posts`");
+    expect(readFileSync(path.join(x, "README.txt"), "utf8")).toContain("$table_prefix = 'wp_';");
+    // Import into a fresh server, as the association's new host would.
+    const imp = spawnSync(
+      "docker",
+      ["exec", "-i", "ex-fresh-mariadb", "sh", "-c", 'mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" imported'],
+      { input: sql },
+    );
+    expect(imp.status).toBe(0);
+    expect(mariadb("ex-fresh-mariadb", "imported", "SELECT COUNT(*) FROM wp_posts")).toBe("2000");
+    expect(
+      mariadb(
+        "ex-fresh-mariadb",
+        "imported",
+        "SELECT option_value FROM wp_options WHERE option_name = 'blogname'",
+      ),
+    ).toBe("Club d'échecs");
+    const inSite = execIn(
+      "ex-assos-club-echecs",
+      "cd /var/www/html && find wp-content -type f | sort | xargs -d '\\n' sha256sum",
+    );
+    const inArchive = sh("sh", [
+      "-c",
+      `cd ${x} && find wp-content -type f | sort | xargs -d '\\n' sha256sum`,
+    ]);
+    expect(inArchive).toBe(inSite);
+  });
+
+  it("the CLI: --help describes it, a missing site is a clear failure", () => {
+    const help = spawnSync(process.execPath, [SOCLE_BIN, "export-site", "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain(
+      "Usage: socle export-site --tenant <slug> --site <slug> --out <file.tar.gz>",
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        SOCLE_BIN,
+        "export-site",
+        "--tenant",
+        "demo",
+        "--site",
+        "nope",
+        "--out",
+        path.join(dir, "x.tgz"),
+        "--json",
+      ],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout.trim()).errors).toEqual([
+      "no container labelled socle.tenant=demo, socle.service=wordpress-nope",
+    ]);
+  });
+});
