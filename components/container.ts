@@ -115,7 +115,7 @@ export function pullImage(
   return new docker.RemoteImage(name, { name: ref, keepLocally: true }, { ...opts, provider: host.provider });
 }
 
-/** A named volume on the host, labelled with its tenant. */
+/** A named volume on the host, labelled with its tenant, never deleted by Pulumi. */
 export function stateVolume(
   name: string,
   host: DockerHost,
@@ -126,6 +126,9 @@ export function stateVolume(
   return new docker.Volume(
     name,
     { name: volumeName, labels: [{ label: LABELS.tenant, value: tenant }] },
-    { ...opts, provider: host.provider },
+    // Retained on delete: removing a tenant, a service or a database major from the
+    // program never destroys its data; the volume stays on the engine until an
+    // operator removes it by hand (after a backup).
+    { ...opts, provider: host.provider, retainOnDelete: true },
   );
 }

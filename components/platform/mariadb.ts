@@ -12,7 +12,8 @@ export const MARIADB_DEFAULTS = {
   containerName: "socle-mariadb",
   alias: "mariadb",
   port: 3306,
-  volumeName: "socle-mariadb-data",
+  /** Data volume prefix: one volume per major (`socle-mariadb-11.4-data`), see `mariadbVolumeName`. */
+  volumePrefix: "socle-mariadb",
   dataPath: "/var/lib/mysql",
 } as const;
 
@@ -24,6 +25,18 @@ export interface MariadbServerArgs {
   version?: string;
   /** Default 1024. */
   memoryMb?: number;
+}
+
+/** MariaDB's major is its first two numbers (`11.4.8` → `11.4`). */
+export function mariadbMajor(version: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) throw new Error(`mariadb: version "${version}" is not <major>.<minor>[.<patch>]`);
+  return `${m[1]}.${m[2]}`;
+}
+
+/** One data volume per major, as for PostgreSQL (see `postgresVolumeName`). */
+export function mariadbVolumeName(version: string): string {
+  return `${MARIADB_DEFAULTS.volumePrefix}-${mariadbMajor(version)}-data`;
 }
 
 export function validateMariadbServerArgs(args: MariadbServerArgs): void {
@@ -40,7 +53,7 @@ export function validateMariadbServerArgs(args: MariadbServerArgs): void {
  *
  * Official `mariadb` image (catalogue pin), container `socle-mariadb` with alias
  * `mariadb` on `socle-backend` only (no published port), volume
- * `socle-mariadb-data` on `/var/lib/mysql`, generated root password
+ * `socle-mariadb-<major>-data` on `/var/lib/mysql`, generated root password
  * (`MARIADB_ROOT_PASSWORD`), `MARIADB_AUTO_UPGRADE=1` (the image runs
  * `mariadb-upgrade` after a version change), healthcheck
  * `healthcheck.sh --connect --innodb_initialized` (the image's own script).
@@ -72,9 +85,16 @@ export class MariadbServer extends pulumi.ComponentResource {
     const password = generatedPassword(`${name}-password`, this);
     this.rootPassword = password;
     this.image = pullImage(`${name}-image`, args.host, imageRef("mariadb", this.version), { parent: this });
-    this.volume = stateVolume(`${name}-data`, args.host, MARIADB_DEFAULTS.volumeName, "_platform", {
-      parent: this,
-    });
+    const major = mariadbMajor(this.version);
+    this.volume = stateVolume(
+      `${name}-data-${major}`,
+      args.host,
+      mariadbVolumeName(this.version),
+      "_platform",
+      {
+        parent: this,
+      },
+    );
     const health = "healthcheck.sh --connect --innodb_initialized";
     this.container = serviceContainer(
       `${name}-container`,

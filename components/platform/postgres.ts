@@ -12,7 +12,8 @@ export const POSTGRES_DEFAULTS = {
   containerName: "socle-postgres",
   alias: "postgres",
   port: 5432,
-  volumeName: "socle-postgres-data",
+  /** Data volume prefix: one volume per major (`socle-postgres-17-data`), see `postgresVolumeName`. */
+  volumePrefix: "socle-postgres",
   superuser: "postgres",
   /** The initialisers use psql's `\getenv`, new in PostgreSQL 15. */
   minMajor: 15,
@@ -43,6 +44,17 @@ export function postgresDataPath(version: string): string {
   return postgresMajor(version) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
 }
 
+/**
+ * One data volume per major: a new major starts on an empty volume (filled by
+ * `socle update`'s dump and restore) while the old major's volume is kept
+ * (volumes are retained on delete), so nothing is lost and a rollback is
+ * possible. Reusing a volume across majors would not convert it: the new
+ * server refuses it (or, from 18, initialises an empty cluster beside it).
+ */
+export function postgresVolumeName(version: string): string {
+  return `${POSTGRES_DEFAULTS.volumePrefix}-${postgresMajor(version)}-data`;
+}
+
 export function validatePostgresServerArgs(args: PostgresServerArgs): void {
   if (args.version !== undefined) {
     if (!/^[0-9]+(\.[0-9]+)*$/.test(args.version)) {
@@ -62,7 +74,7 @@ export function validatePostgresServerArgs(args: PostgresServerArgs): void {
  *
  * Official `postgres` image (catalogue pin), container `socle-postgres` with alias
  * `postgres` on `socle-backend` only (no published port), volume
- * `socle-postgres-data`, generated superuser password (`POSTGRES_PASSWORD`),
+ * `socle-postgres-<major>-data`, generated superuser password (`POSTGRES_PASSWORD`),
  * healthcheck `pg_isready -U postgres`. Databases are created by `PostgresDatabase`.
  * Backups are logical dumps run here, driven by the labels of each app container.
  *
@@ -96,9 +108,16 @@ export class PostgresServer extends pulumi.ComponentResource {
     const password = generatedPassword(`${name}-password`, this);
     this.superuserPassword = password;
     this.image = pullImage(`${name}-image`, args.host, imageRef("postgres", this.version), { parent: this });
-    this.volume = stateVolume(`${name}-data`, args.host, POSTGRES_DEFAULTS.volumeName, "_platform", {
-      parent: this,
-    });
+    const major = postgresMajor(this.version);
+    this.volume = stateVolume(
+      `${name}-data-${major}`,
+      args.host,
+      postgresVolumeName(this.version),
+      "_platform",
+      {
+        parent: this,
+      },
+    );
     const pgIsReady = `pg_isready -U ${POSTGRES_DEFAULTS.superuser}`;
     this.container = serviceContainer(
       `${name}-container`,

@@ -24,6 +24,8 @@ export interface Recorded {
   provider?: string;
   /** URNs of the explicit dependencies (`dependsOn`). */
   dependencies?: string[];
+  /** Resource options the engine sees (`retainOnDelete`, `deleteBeforeReplace`, `protect`). */
+  options?: { retainOnDelete: boolean; deleteBeforeReplace: boolean; protect: boolean };
 }
 
 /** What the mock monitor's register request exposes (the SDK's gRPC request). */
@@ -32,6 +34,9 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getRetainondelete?(): boolean | undefined;
+  getDeletebeforereplace?(): boolean;
+  getProtect?(): boolean | undefined;
 }
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -43,8 +48,15 @@ interface MonitorLike {
  * wrap the mock monitor so the request being registered is known (the SDK
  * calls `newResource` synchronously inside `registerResource`).
  */
-function captureRegistrations(): () => { urn: string; parent?: string; dependencies: string[] } | undefined {
-  let pending: { urn: string; parent?: string; dependencies: string[] } | undefined;
+type Registration = {
+  urn: string;
+  parent?: string;
+  dependencies: string[];
+  options: NonNullable<Recorded["options"]>;
+};
+
+function captureRegistrations(): () => Registration | undefined {
+  let pending: Registration | undefined;
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike | undefined;
   if (monitor && typeof monitor.registerResource === "function" && typeof monitor.newUrn === "function") {
     const register = monitor.registerResource.bind(monitor);
@@ -54,6 +66,11 @@ function captureRegistrations(): () => { urn: string; parent?: string; dependenc
         urn: monitor.newUrn(parent, req.getType(), req.getName()),
         ...(parent ? { parent } : {}),
         dependencies: req.getDependenciesList(),
+        options: {
+          retainOnDelete: req.getRetainondelete?.() === true,
+          deleteBeforeReplace: req.getDeletebeforereplace?.() === true,
+          protect: req.getProtect?.() === true,
+        },
       };
       try {
         return register(req, callback);
@@ -121,8 +138,7 @@ export async function installMocks(
     },
     names: (type) => resources.filter((r) => r.type === type).map((r) => r.name),
   };
-  let registering: () => { urn: string; parent?: string; dependencies: string[] } | undefined = () =>
-    undefined;
+  let registering: () => Registration | undefined = () => undefined;
   await pulumi.runtime.setMocks(
     {
       newResource: (a: pulumi.runtime.MockResourceArgs) => {
@@ -136,7 +152,7 @@ export async function installMocks(
           urn: reg?.urn ?? (a as { urn?: string }).urn ?? "",
           provider: a.provider,
           ...(reg?.parent !== undefined ? { parent: reg.parent } : {}),
-          ...(reg ? { dependencies: reg.dependencies } : {}),
+          ...(reg ? { dependencies: reg.dependencies, options: reg.options } : {}),
         });
         const state: Record<string, unknown> = { ...raw };
         if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw-${a.name}`;
@@ -148,7 +164,10 @@ export async function installMocks(
         return { id: `${a.name}-id`, state };
       },
       // Invokes (data sources) answer their inputs plus a deterministic id.
-      call: (a: pulumi.runtime.MockCallArgs) => ({ id: `${a.token}:${JSON.stringify(a.inputs)}`, ...a.inputs }),
+      call: (a: pulumi.runtime.MockCallArgs) => ({
+        id: `${a.token}:${JSON.stringify(a.inputs)}`,
+        ...a.inputs,
+      }),
     },
     project,
     stack,

@@ -124,8 +124,14 @@ describe("PostgresServer", () => {
       keepLocally: true,
     });
     expect(rec.get(PASSWORD, "plat-postgres-password").inputs).toEqual({ length: 32, special: false });
-    expect(rec.get(VOLUME, "plat-postgres-data").inputs).toEqual({
-      name: "socle-postgres-data",
+    // one volume per major, never deleted by Pulumi (a new major starts empty; the old data stays)
+    expect(rec.get(VOLUME, "plat-postgres-data-17").options).toEqual({
+      retainOnDelete: true,
+      deleteBeforeReplace: false,
+      protect: false,
+    });
+    expect(rec.get(VOLUME, "plat-postgres-data-17").inputs).toEqual({
+      name: "socle-postgres-17-data",
       labels: [{ label: "socle.tenant", value: "_platform" }],
     });
     expect(c.inputs).toEqual({
@@ -142,7 +148,7 @@ describe("PostgresServer", () => {
         { label: "socle.version", value: "17.6" },
       ],
       networksAdvanced: [{ name: "socle-backend", aliases: ["postgres"] }],
-      volumes: [{ volumeName: "socle-postgres-data", containerPath: "/var/lib/postgresql/data" }],
+      volumes: [{ volumeName: "socle-postgres-17-data", containerPath: "/var/lib/postgresql/data" }],
       healthcheck: {
         tests: ["CMD-SHELL", "pg_isready -U postgres"],
         interval: "10s",
@@ -167,7 +173,7 @@ describe("PostgresServer", () => {
     await settle();
     expect(p18.postgres.dataPath).toBe("/var/lib/postgresql");
     const c = rec.get(CONTAINER, "p18-postgres-container").inputs;
-    expect(c.volumes).toEqual([{ volumeName: "socle-postgres-data", containerPath: "/var/lib/postgresql" }]);
+    expect(c.volumes).toEqual([{ volumeName: "socle-postgres-18-data", containerPath: "/var/lib/postgresql" }]);
     expect(c.memory).toBe(2048);
     expect(rec.get(IMAGE, "p18-postgres-image").inputs.name).toBe("postgres:18.0-bookworm");
     expect(labelsOf(rec.get(CONTAINER, "p18-postgres-container"))["socle.version"]).toBe("18.0");
@@ -305,7 +311,7 @@ describe("MariadbServer and MariadbDatabase", () => {
         { label: "socle.version", value: "11.4.8" },
       ],
       networksAdvanced: [{ name: "socle-backend", aliases: ["mariadb"] }],
-      volumes: [{ volumeName: "socle-mariadb-data", containerPath: "/var/lib/mysql" }],
+      volumes: [{ volumeName: "socle-mariadb-11.4-data", containerPath: "/var/lib/mysql" }],
       healthcheck: {
         tests: ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"],
         interval: "10s",

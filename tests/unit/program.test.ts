@@ -88,6 +88,12 @@ describe("program: the embedded default (local, one tenant)", () => {
     }
   });
 
+  it("never lets Pulumi delete a data volume (retained on delete)", () => {
+    const volumes = rec.byType("docker:index/volume:Volume");
+    expect(volumes.length).toBeGreaterThan(10);
+    for (const v of volumes) expect(v.options?.retainOnDelete, v.name).toBe(true);
+  });
+
   it("passes every generated password as a secret and never in clear", () => {
     const passwords = rec.byType("random:index/randomPassword:RandomPassword").map((p) => `pw-${p.name}`);
     expect(passwords.length).toBeGreaterThan(10);
