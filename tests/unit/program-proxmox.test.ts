@@ -5,6 +5,7 @@ import { installMocks, secretPaths, settle, type Recorder } from "./mocks.js";
 import { stackConfig } from "./stack-config.js";
 import { parseConfig } from "../../stacks/config.js";
 import { buildProgram, type ProgramResult } from "../../stacks/program.js";
+import { backupHostExtras } from "../../stacks/backup-units.js";
 
 let rec: Recorder;
 let result: ProgramResult;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const cfg = parseConfig({ target: get("target"), tenants: get("tenants"), backup: get("backup") });
   cfg.secrets.proxmoxApiToken = pulumi.secret("socle@pve!deploy=00000000-0000-0000-0000-000000000000");
   cfg.versions = { keycloak: "26.3.1", postgres: "16.10" }; // socle:versions, as `socle update` writes them
-  result = buildProgram(cfg, { readPreviousOutputs: false });
+  result = buildProgram(cfg, { readPreviousOutputs: false, hostExtras: backupHostExtras(cfg) });
   await settle();
 });
 
@@ -60,6 +61,28 @@ describe("program: a town on a two-node Proxmox cluster", () => {
       "postgres:16.10-bookworm",
       "postgres:16.10-bookworm",
     ]);
+  });
+
+  it("installs the backup and drill timers on every host through cloud-init, without any secret", () => {
+    const files = rec.byType("proxmoxve:index/fileLegacy:FileLegacy");
+    expect(files).toHaveLength(2);
+    for (const f of files) {
+      const data = (f.inputs.sourceRaw as { data: string }).data;
+      for (const unit of [
+        "socle-backup.service",
+        "socle-backup.timer",
+        "socle-drill.service",
+        "socle-drill.timer",
+      ]) {
+        expect(data).toContain(`/etc/systemd/system/${unit}`);
+      }
+      expect(data).toContain("OnCalendar=*-*-* 02:30:00");
+      expect(data).toContain("RESTIC_REPOSITORY=sftp:restic@backup.saint-martin.example:/srv/restic/socle");
+      expect(data).toContain("RESTIC_PASSWORD_FILE=/etc/socle/restic.pass");
+      expect(data).toContain("--keep-daily 7 --keep-weekly 4 --keep-monthly 12");
+      expect(data).toMatch(/systemctl.*enable.*socle-backup\.timer.*socle-drill\.timer/s);
+      expect(secretPaths(f.raw)).toEqual([]);
+    }
   });
 
   it("uses the town's own mail servers: no mail server is deployed and no mail port opened", () => {
