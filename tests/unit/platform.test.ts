@@ -173,7 +173,9 @@ describe("PostgresServer", () => {
     await settle();
     expect(p18.postgres.dataPath).toBe("/var/lib/postgresql");
     const c = rec.get(CONTAINER, "p18-postgres-container").inputs;
-    expect(c.volumes).toEqual([{ volumeName: "socle-postgres-18-data", containerPath: "/var/lib/postgresql" }]);
+    expect(c.volumes).toEqual([
+      { volumeName: "socle-postgres-18-data", containerPath: "/var/lib/postgresql" },
+    ]);
     expect(c.memory).toBe(2048);
     expect(rec.get(IMAGE, "p18-postgres-image").inputs.name).toBe("postgres:18.0-bookworm");
     expect(labelsOf(rec.get(CONTAINER, "p18-postgres-container"))["socle.version"]).toBe("18.0");
