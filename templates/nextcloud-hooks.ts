@@ -3,8 +3,11 @@
  * from `/docker-entrypoint-hooks.d/post-installation/` (once, after the
  * install) and `/docker-entrypoint-hooks.d/before-starting/` (on every start),
  * as www-data. Every step is idempotent, so a re-run converges on the
- * declared config (a changed Collabora URL, a rotated client secret, a new
- * trusted server) without ever reinstalling.
+ * declared config (a changed Collabora URL, a rotated client secret) without
+ * ever reinstalling. Federated sharing is switched on here; the trusted
+ * servers (the EPCI's other towns, a list that grows with the EPCI) are NOT:
+ * they are set by a one-shot job (templates/nextcloud-federation.ts), so that
+ * a town joining never changes, hence never replaces, this container.
  *
  * Pure and deterministic: the same input renders the same bytes. The OIDC
  * client secret is NOT an input: the script reads it from the container's
@@ -39,8 +42,6 @@ export interface NextcloudHooksInput {
     /** `${issuer}/.well-known/openid-configuration` */
     discoveryUri: string;
   };
-  /** Nextcloud servers to trust for federation (EPCI members). */
-  federation?: { trustedServers: string[] };
   /** `*.localhost` deployments: Caddy's internal CA is not in the image's trust store. */
   insecureTls?: boolean;
   /** `default_phone_region` (ISO 3166-1 alpha-2). */
@@ -80,9 +81,6 @@ export function validateNextcloudHooksInput(input: NextcloudHooksInput): void {
     if (!HTTPS_URL.test(input.oidc.discoveryUri)) {
       throw new Error(`nextcloud hooks: discoveryUri "${input.oidc.discoveryUri}" is not an https URL`);
     }
-  }
-  for (const s of input.federation?.trustedServers ?? []) {
-    if (!HTTPS_URL.test(s)) throw new Error(`nextcloud hooks: trusted server "${s}" is not an https URL`);
   }
 }
 
@@ -156,21 +154,6 @@ export function renderNextcloudHook(input: NextcloudHooksInput): string {
       "  --mapping-email=email \\",
       "  --group-provisioning=1 \\",
       "  --mapping-groups=groups",
-    );
-  }
-  const servers = [...new Set(input.federation?.trustedServers ?? [])].sort();
-  if (servers.length > 0) {
-    l.push(
-      "",
-      "# Trusted federation servers (no occ command for them yet: the app's own service, via PHP).",
-      "app_on federation",
-      "trust_server() {",
-      "  # shellcheck disable=SC2016 # PHP code, not shell expansions",
-      '  php -r \'require "/var/www/html/lib/base.php";',
-      "    $t = \\OCP\\Server::get(\\OCA\\Federation\\TrustedServers::class);",
-      '    if (!$t->isTrustedServer($argv[1])) { $t->addServer($argv[1]); }\' -- "$1"',
-      "}",
-      ...servers.map((s) => `trust_server ${q(s)}`),
     );
   }
   l.push("");

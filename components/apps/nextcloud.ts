@@ -1,3 +1,4 @@
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
@@ -12,6 +13,7 @@ import {
   renderNextcloudHook,
 } from "../../templates/nextcloud-hooks.js";
 import { Collabora, memoryMbFor as collaboraMemoryMbFor } from "./collabora.js";
+import { declareNextcloudFederationJob } from "./nextcloud-federation.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
 
@@ -67,7 +69,11 @@ export interface NextcloudArgs {
    * `office.<domain without its first label>`.
    */
   office?: false | { domain?: string; version?: string; memoryMb?: number };
-  /** Nextcloud servers trusted for federation (EPCI members). */
+  /**
+   * Nextcloud servers trusted for federation (EPCI members), set by the one-shot
+   * job `<tenant>-nextcloud-federation`, never by the app container (a town
+   * joining the EPCI then replaces only that job). Empty or absent: no job.
+   */
   federation?: { trustedServers: string[] };
   /** Override TRUSTED_PROXIES / wopi_allowlist (default: the socle-web subnet). */
   trustedProxies?: string[];
@@ -121,11 +127,15 @@ export function memoryMbFor(args: Pick<NextcloudArgs, "memoryMb" | "office">): n
  * `office: false`) and, with a realm, single sign-on through `user_oidc`.
  *
  * Configuration is applied by the image's entrypoint hooks (templates/
- * nextcloud-hooks.ts), after installation and before every start.
+ * nextcloud-hooks.ts), after installation and before every start. The
+ * trusted federation servers are not: a one-shot job on the same image and
+ * volumes sets them (components/apps/nextcloud-federation.ts), so the app
+ * container's inputs do not depend on the other towns of an EPCI.
  *
  * Children: `${name}-db`, `${name}-redis`, `${name}-admin`, `${name}-image`,
  * `${name}-html`, `${name}-data` (volumes `<tenant>-nextcloud-html|data`),
  * `${name}-app` (`<tenant>-nextcloud`), `${name}-cron` (`<tenant>-nextcloud-cron`),
+ * `${name}-federation` (`<tenant>-nextcloud-federation`, one-shot, with trusted servers),
  * `${name}-oidc` (OidcClient, with a realm), `${name}-office` (Collabora).
  */
 export class Nextcloud extends pulumi.ComponentResource {
@@ -137,6 +147,8 @@ export class Nextcloud extends pulumi.ComponentResource {
   readonly containerName: string;
   readonly collabora?: Collabora;
   readonly oidc?: OidcClient;
+  /** The one-shot job setting the trusted servers (with `federation`); `applied` fails on a non-zero exit. */
+  readonly federation?: { job: docker.Container; applied: pulumi.Output<boolean> };
 
   constructor(name: string, args: NextcloudArgs, opts?: pulumi.ComponentResourceOptions) {
     validateNextcloudArgs(args);
@@ -234,7 +246,6 @@ export class Nextcloud extends pulumi.ComponentResource {
               },
             }
           : {}),
-        ...(args.federation ? { federation: args.federation } : {}),
       }),
     );
 
@@ -274,7 +285,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       ...(this.oidc ? [pulumi.interpolate`${OIDC_SECRET_ENV}=${this.oidc.clientSecret}`] : []),
     ];
 
-    serviceContainer(
+    const app = serviceContainer(
       `${name}-app`,
       {
         host: platform.host,
@@ -317,6 +328,25 @@ export class Nextcloud extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [db.ready, redis.container] },
     );
+    const trusted = args.federation?.trustedServers ?? [];
+    if (trusted.length > 0) {
+      this.federation = declareNextcloudFederationJob(
+        `${name}-federation`,
+        {
+          host: platform.host,
+          tenant,
+          containerName: `${c}-federation`,
+          url: this.url,
+          trustedServers: trusted,
+          image,
+          volumes,
+          networks,
+          envs: runtimeEnvs,
+          app,
+        },
+        { parent: this },
+      );
+    }
 
     this.routes = [
       {
@@ -332,7 +362,12 @@ export class Nextcloud extends pulumi.ComponentResource {
       },
       ...(this.collabora?.routes ?? []),
     ];
-    this.registerOutputs({ url: this.url, adminUser: this.adminUser, adminPassword: this.adminPassword });
+    this.registerOutputs({
+      url: this.url,
+      adminUser: this.adminUser,
+      adminPassword: this.adminPassword,
+      ...(this.federation ? { federationApplied: this.federation.applied } : {}),
+    });
   }
 }
 

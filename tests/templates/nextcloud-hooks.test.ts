@@ -22,7 +22,6 @@ const full: NextcloudHooksInput = {
     clientId: "nextcloud",
     discoveryUri: "https://sso.demo.localhost/realms/demo/.well-known/openid-configuration",
   },
-  federation: { trustedServers: ["https://cloud.b.fr", "https://cloud.a.fr"] },
 };
 const minimal: NextcloudHooksInput = { url: "https://cloud.ville.fr", phoneRegion: "FR" };
 const production: NextcloudHooksInput = {
@@ -111,17 +110,6 @@ occ user_oidc:provider 'keycloak' \\
   --mapping-email=email \\
   --group-provisioning=1 \\
   --mapping-groups=groups
-
-# Trusted federation servers (no occ command for them yet: the app's own service, via PHP).
-app_on federation
-trust_server() {
-  # shellcheck disable=SC2016 # PHP code, not shell expansions
-  php -r 'require "/var/www/html/lib/base.php";
-    $t = \\OCP\\Server::get(\\OCA\\Federation\\TrustedServers::class);
-    if (!$t->isTrustedServer($argv[1])) { $t->addServer($argv[1]); }' -- "$1"
-}
-trust_server 'https://cloud.a.fr'
-trust_server 'https://cloud.b.fr'
 `);
   });
 
@@ -129,7 +117,10 @@ trust_server 'https://cloud.b.fr'
     const m = renderNextcloudHook(minimal);
     expect(m).not.toContain("richdocuments");
     expect(m).not.toContain("user_oidc");
-    expect(m).not.toContain("trust_server");
+    // Trusted servers are the federation job's (templates/nextcloud-federation.ts), never the hook's.
+    for (const input of [full, minimal, production]) {
+      expect(renderNextcloudHook(input)).not.toMatch(/trust_server|TrustedServers|app_on federation/);
+    }
     const p = renderNextcloudHook(production);
     expect(p).toContain("occ config:app:set richdocuments wopi_allowlist --value='172.18.0.0/16,10.0.0.5'\n");
     expect(p).not.toContain("disable_certificate_verification");
@@ -156,10 +147,6 @@ trust_server 'https://cloud.b.fr'
       [
         { ...minimal, oidc: { provider: "key cloak", clientId: "nc", discoveryUri: "https://s.x/d" } },
         'nextcloud hooks: oidc provider "key cloak" must match [A-Za-z0-9._-]',
-      ],
-      [
-        { ...minimal, federation: { trustedServers: ["https://a.fr'$(x)"] } },
-        'nextcloud hooks: trusted server "https://a.fr\'$(x)" is not an https URL',
       ],
     ];
     for (const [input, msg] of cases) expect(() => validateNextcloudHooksInput(input)).toThrow(msg);
@@ -223,25 +210,5 @@ trust_server 'https://cloud.b.fr'
     const r = spawnSync("bash", [file], { env: { PATH: env.PATH }, encoding: "utf8" });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("SOCLE_OIDC_CLIENT_SECRET is not set");
-  });
-
-  it("the trusted-server PHP parses (php -l) and reads its URL from argv", () => {
-    const hook = renderNextcloudHook(full);
-    const m = /php -r '([^']*)' -- "\$1"/.exec(hook);
-    expect(m).not.toBeNull();
-    const code = m![1]!;
-    const bin = spawnSync("sh", ["-c", "command -v php"], { encoding: "utf8" }).stdout.trim();
-    if (!bin) {
-      if (process.env.CI === "true")
-        throw new Error("php is required under CI=true (apt-get install php-cli)");
-      console.warn("php not installed: php -l skipped outside CI (apt-get install php-cli)");
-      return;
-    }
-    const file = join(mkdtempSync(join(tmpdir(), "nc-php-")), "trust.php");
-    writeFileSync(file, `<?php\n${code}\n`);
-    const r = spawnSync(bin, ["-l", file], { encoding: "utf8" });
-    expect(r.stdout).toContain("No syntax errors detected");
-    expect(r.status).toBe(0);
-    expect(code).toContain("$t->addServer($argv[1])");
   });
 });

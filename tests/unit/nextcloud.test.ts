@@ -18,9 +18,15 @@ import {
   validateNextcloudArgs,
 } from "../../components/apps/nextcloud.js";
 import { renderNextcloudHook } from "../../templates/nextcloud-hooks.js";
+import { renderNextcloudFederation } from "../../templates/nextcloud-federation.js";
 
 const C = "docker:index/container:Container";
-const PRIVATE = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16";
+/**
+ * Who may set X-Forwarded-For: `socle-web`'s subnet when the platform declares
+ * one (the engine reports it back), else the private ranges. Read from the
+ * recorded network in `beforeAll`, so these assertions follow the platform.
+ */
+let PRIVATE = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16";
 
 function publicText(raw: unknown): string {
   const strip = (v: unknown): unknown => {
@@ -58,6 +64,12 @@ beforeAll(async () => {
     memoryMb: { app: 2048 },
   });
   await settle();
+  const web = rec.byType("docker:index/network:Network").find((n) => n.inputs.name === "socle-web");
+  const subnets = ((web?.inputs.ipamConfigs ?? []) as { subnet?: string }[]).flatMap((c) =>
+    c.subnet ? [c.subnet] : [],
+  );
+  if (subnets.length > 0) PRIVATE = subnets.join(" ");
+  demoRuntime.TRUSTED_PROXIES = PRIVATE;
 });
 
 const demoRuntime = {
@@ -172,7 +184,6 @@ describe("Nextcloud", () => {
         clientId: "nextcloud",
         discoveryUri: "https://sso.demo.localhost/realms/demo/.well-known/openid-configuration",
       },
-      federation: { trustedServers: ["https://cloud.ville.fr"] },
     });
     expect(app.inputs.uploads).toEqual([
       {
@@ -189,6 +200,67 @@ describe("Nextcloud", () => {
     expect(secretPaths(app.raw).filter((p) => p.startsWith("uploads"))).toEqual([]);
     expect(expected).not.toMatch(/pw-/);
     expect(expected).toContain('--clientsecret="${SOCLE_OIDC_CLIENT_SECRET:?');
+    // the trusted servers are the federation job's, not the app's: a new sibling never replaces the app
+    expect(JSON.stringify(app.inputs)).not.toContain("cloud.ville.fr");
+  });
+
+  it("federation job: one-shot, the app's image, volumes, networks and runtime env, as www-data", () => {
+    const app = rec.get(C, "demo-nextcloud-app");
+    const job = rec.get(C, "demo-nextcloud-federation");
+    expect(job.inputs).toEqual({
+      name: "demo-nextcloud-federation",
+      image: app.inputs.image,
+      restart: "no",
+      mustRun: false,
+      attach: true,
+      logs: true,
+      memory: 256,
+      envs: rec.get(C, "demo-nextcloud-cron").inputs.envs,
+      labels: [
+        { label: "socle.role", value: "job" },
+        { label: "socle.service", value: "nextcloud" },
+        { label: "socle.tenant", value: "demo" },
+      ],
+      networksAdvanced: app.inputs.networksAdvanced,
+      volumes: app.inputs.volumes,
+      uploads: [
+        {
+          file: "/socle/nextcloud-federation.sh",
+          content: renderNextcloudFederation({
+            url: "https://cloud.demo.localhost",
+            trustedServers: ["https://cloud.ville.fr"],
+          }),
+          executable: true,
+        },
+      ],
+      entrypoints: ["/bin/bash", "/socle/nextcloud-federation.sh"],
+      user: "www-data",
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      wait: false,
+      waitTimeout: 600,
+    });
+    // same database / Redis / proxy env as the cron container: no admin password, no OIDC secret
+    expect(envOf(job)).toEqual(demoRuntime);
+    expect(secretPaths(job.raw)).toEqual(["envs"]);
+    // after the app (created healthy, hence installed); replaced by delete first (fixed name)
+    expect(job.dependencies).toContain(app.urn);
+    expect(job.options?.deleteBeforeReplace).toBe(true);
+    expect(job.parent).toBe(rec.get("socle:apps:Nextcloud", "demo-nextcloud").urn);
+    expect(demo.federation?.job).toBeDefined();
+    // no trusted server, no job
+    expect(ville.federation).toBeUndefined();
+    expect(rec.names(C).filter((n) => n.startsWith("ville-nextcloud-federation"))).toEqual([]);
+  });
+
+  it("federation job: a non-zero exit fails the deployment with the job's name and logs", async () => {
+    expect(await resolve(demo.federation!.applied)).toBe(true); // the mock engine reports no exit code
+    const { checkInitExit } = await import("../../components/platform/init-job.js");
+    expect(() => checkInitExit("demo-nextcloud-federation", 1, "trusting the federation servers")).toThrow(
+      "demo-nextcloud-federation: trusting the federation servers failed with exit code 1; " +
+        "read `docker logs demo-nextcloud-federation`, fix the cause, then `docker rm demo-nextcloud-federation` " +
+        "and run `pulumi up --refresh`",
+    );
   });
 
   it("secrets: only as secrets, never in clear in any input of any resource", async () => {

@@ -70,11 +70,17 @@ describe("EPCI: 40 towns on three Proxmox nodes", () => {
     for (const h of result.placement.hosts) expect(h.declaredMb).toBeLessThanOrEqual(h.capacityMb);
   });
 
-  it("federates every town's Nextcloud with its 39 siblings", () => {
-    const nc = rec.byType(CONTAINER).find((c) => c.inputs.name === "commune-001-nextcloud")!;
-    const hook = JSON.stringify(nc.inputs.uploads ?? "") + JSON.stringify(envOf(nc));
-    for (let i = 1; i < 40; i++) expect(hook).toContain(`cloud.${townSlug(i)}.example`);
-    expect(hook).not.toContain("cloud.commune-001.example\\\\n"); // not itself as a trusted server
+  it("federates every town's Nextcloud with its 39 siblings (through its federation job, not the app)", () => {
+    const job = rec.byType(CONTAINER).find((c) => c.inputs.name === "commune-001-nextcloud-federation")!;
+    const script = (job.inputs.uploads as { content: string }[])[0]!.content;
+    const trusted = script.split("\n").filter((l) => l.startsWith("trust_server '"));
+    expect(trusted).toEqual(
+      Array.from({ length: 39 }, (_, i) => `trust_server 'https://cloud.${townSlug(i + 1)}.example'`),
+    );
+    const app = rec.byType(CONTAINER).find((c) => c.inputs.name === "commune-001-nextcloud")!;
+    expect(JSON.stringify(app.inputs.uploads) + JSON.stringify(envOf(app))).not.toContain(
+      "cloud.commune-002",
+    );
   });
 
   it("runs one shared PeerTube for the EPCI, with a channel and account job per town on its host", () => {
