@@ -3,6 +3,36 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DockerHost } from "./hosts/docker-host.js";
 import { LABELS, socleLabels, type LabelSpec } from "./labels.js";
 
+/** One `/etc/hosts` entry of a container (the provider's `hosts: [{host, ip}]`). */
+export interface HostEntry {
+  host: string;
+  ip: pulumi.Input<string>;
+}
+
+/**
+ * What a network gives every container that joins it: extra `/etc/hosts` entries,
+ * chosen by the container's tenant (label `socle.tenant`). The Platform registers
+ * one for `socle-web` (split horizon: the deployment's public names resolve to the
+ * proxy); `undefined` means no entry.
+ */
+export type NetworkHosts = (tenant: string) => pulumi.Input<HostEntry[]> | undefined;
+
+const networkHosts = new WeakMap<docker.Network, NetworkHosts>();
+
+/** Registers the hosts entries a network gives the containers joining it (see `NetworkHosts`). */
+export function setNetworkHosts(network: docker.Network, hosts: NetworkHosts): void {
+  networkHosts.set(network, hosts);
+}
+
+/** The entries the container's networks give it (the first registered network wins). */
+function hostsFromNetworks(args: ServiceContainerArgs): pulumi.Input<HostEntry[]> | undefined {
+  for (const n of args.networks) {
+    const hosts = networkHosts.get(n.network);
+    if (hosts) return hosts(args.labels.tenant);
+  }
+  return undefined;
+}
+
 /**
  * The one way Socle declares a long-running container, so that every
  * container gets the same defaults: a pinned image pulled on its host, a
@@ -19,7 +49,8 @@ export interface ServiceContainerArgs {
   memoryMb: number;
   labels: LabelSpec;
   envs?: pulumi.Input<pulumi.Input<string>[]>;
-  networks: { network: docker.Network; aliases?: string[] }[];
+  /** `ipv4Address`: a static address (the network needs a configured subnet). */
+  networks: { network: docker.Network; aliases?: string[]; ipv4Address?: string }[];
   volumes?: { volume: docker.Volume; containerPath: string; readOnly?: boolean }[];
   uploads?: { file: string; content: pulumi.Input<string>; executable?: boolean }[];
   command?: string[];
@@ -45,6 +76,12 @@ export interface ServiceContainerArgs {
   oneShot?: boolean;
   /** Linux capabilities to add / drop (e.g. Collabora's jails need `MKNOD`). Default: Docker's set. */
   capabilities?: { adds?: string[]; drops?: string[] };
+  /**
+   * Extra `/etc/hosts` entries. Default: what the container's networks give it
+   * (`setNetworkHosts`; on `socle-web`, the deployment's public names → the proxy);
+   * `null`: none.
+   */
+  hosts?: pulumi.Input<HostEntry[]> | null;
 }
 
 export function serviceContainer(
@@ -55,6 +92,7 @@ export function serviceContainer(
   if (!Number.isInteger(args.memoryMb) || args.memoryMb <= 0) {
     throw new Error(`${name}: memoryMb must be a positive integer, got ${args.memoryMb}`);
   }
+  const hosts = args.hosts === null ? undefined : (args.hosts ?? hostsFromNetworks(args));
   return new docker.Container(
     name,
     {
@@ -68,6 +106,7 @@ export function serviceContainer(
       networksAdvanced: args.networks.map((n) => ({
         name: n.network.name,
         ...(n.aliases ? { aliases: n.aliases } : {}),
+        ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}),
       })),
       volumes: args.volumes?.map((v) => ({
         volumeName: v.volume.name,
@@ -92,6 +131,7 @@ export function serviceContainer(
         : undefined,
       ports: args.ports,
       ...(args.capabilities ? { capabilities: args.capabilities } : {}),
+      ...(hosts !== undefined ? { hosts } : {}),
       user: args.user,
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },

@@ -83,11 +83,16 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   });
   const platforms = new Map<string, Platform>();
   const v = cfg.versions; // deployment-wide pins (socle:versions), else the catalogue's
+  const home = sharedHost(cfg);
+  // Deployment-wide names (served on the home host): every container resolves them to
+  // its own proxy on the home host, to the home host's address elsewhere.
+  const shared = [cfg.sso.domain, ...(cfg.shared.peertube ? [cfg.shared.peertube.domain] : [])];
   for (const [name, host] of hosts) {
     platforms.set(
       name,
       new Platform(`${name}-platform`, {
         host,
+        sharedNames: shared.map((n) => (name === home ? n : { name: n, address: hosts.get(home)!.address })),
         ...(v.postgres ? { postgresVersion: v.postgres } : {}),
         ...(v.mariadb ? { mariadbVersion: v.mariadb } : {}),
       }),
@@ -97,7 +102,6 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
 
   // Keycloak reaches its admin API through the proxy of its host, which is declared
   // last (it needs every route): realms wait on a promise of that proxy.
-  const home = sharedHost(cfg);
   let proxyReady!: (r: pulumi.Resource) => void;
   const homeProxy = new Promise<pulumi.Resource>((resolve) => (proxyReady = resolve));
   const keycloak = new Keycloak("keycloak", {
@@ -164,9 +168,12 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   }
 
   for (const [name, host] of hosts) {
+    const platform = platforms.get(name)!;
     const proxy = new ReverseProxy(`${name}-proxy`, {
       host,
-      web: platforms.get(name)!.web,
+      web: platform.web,
+      dataVolume: platform.proxyData,
+      address: platform.proxyAddress,
       routes: routesByHost.get(name)!,
       ...(v.caddy ? { version: v.caddy } : {}),
       ...(cfg.target.acmeEmail ? { acmeEmail: cfg.target.acmeEmail } : {}),

@@ -59,9 +59,32 @@ export interface DeclaredTenant {
 
 const sub = (label: string, domain: string) => `${label}.${domain}`;
 
+/**
+ * The public names a tenant serves (the hosts of its routes), computed from the
+ * config before any resource: its containers resolve them to their proxy.
+ */
+export function tenantPublicNames(t: Tenant): string[] {
+  const s = t.services;
+  const names: string[] = [];
+  if (s.nextcloud) {
+    names.push(sub(s.nextcloud.subdomain, t.domain));
+    if (s.nextcloud.office) names.push(sub(s.nextcloud.officeSubdomain, t.domain));
+  }
+  if (s.sogo) names.push(sub(s.sogo.subdomain, t.domain));
+  if (s.peertube && !s.peertube.shared) names.push(sub(s.peertube.subdomain, t.domain));
+  for (const site of s.wordpress?.sites ?? []) {
+    names.push(site.subdomain ? sub(site.subdomain, t.domain) : wordpressSiteDomain(site.slug, t.domain));
+  }
+  return names;
+}
+
 export function declareTenant(ctx: TenantContext): DeclaredTenant {
   const { tenant: t, platform, realm } = ctx;
   const s = t.services;
+  // Split horizon: the tenant's containers on socle-web resolve its own names (and
+  // the deployment-wide ones) to their proxy; never another tenant's.
+  const names = tenantPublicNames(t);
+  platform.setTenantNames(t.slug, names);
   const routes: Route[] = [];
   const out: TenantOutputs = { urls: {}, admins: {}, secrets: {} };
   let memoryMb = 0;
@@ -112,6 +135,8 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
         mailDomain: t.domain,
         platform,
         realm,
+        // The proxy's certificate for the mail host (SOGo's route), read-only.
+        tls: platform.proxyCertificate(sub(s.sogo.subdomain, t.domain)),
         ...(t.versions.mailserver ? { version: t.versions.mailserver } : {}),
       });
       mailServers = mail.endpoints;
@@ -190,6 +215,9 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
     out.urls[`wordpress-${site.slug}`] = wp.url;
     out.admins[`wordpress-${site.slug}`] = site.admin;
   }
+  const unnamed = routes.filter((r) => !names.includes(r.host)).map((r) => r.host);
+  if (unnamed.length > 0)
+    throw new Error(`tenant ${t.slug}: routes outside its public names: ${unnamed.join(", ")}`);
   return { routes, outputs: out, memoryMb };
 }
 

@@ -1,12 +1,12 @@
 /**
  * Mail server files and DNS records, by pure functions:
  * - the DNS records a town publishes for its mail domain (MX, SPF, DKIM, DMARC);
- * - DKIM: the public TXT value derived from the private key (node:crypto), and
+ * - DKIM: the public TXT value derived from the key (node:crypto), and
  *   the rspamd `dkim_signing.conf` docker-mailserver reads from its config volume;
- * - `generateDkimKey()`: a fresh 2048-bit RSA key, for the DSI to store ONCE as a
- *   stack secret (`pulumi config set --secret`), so the key never changes on a re-run.
+ * - `generateDkimKey()`: a fresh 2048-bit RSA key (Mail now generates its own with
+ *   `tls.PrivateKey`; this remains for a DSI who prefers to keep the key in the config).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 
 export interface DnsRecord {
   /** Fully qualified name, without the trailing dot. */
@@ -49,20 +49,25 @@ export function mailDnsRecords(args: MailDnsArgs): DnsRecord[] {
   return records;
 }
 
-/** `v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>` for a PEM RSA private key; exact errors. */
-export function dkimTxtValue(privateKeyPem: string): string {
-  let key;
+/**
+ * `v=DKIM1; k=rsa; p=<base64 SubjectPublicKeyInfo>` for a PEM RSA key: the private
+ * key, or its public half (`tls.PrivateKey`'s `publicKeyPem`); exact errors.
+ */
+export function dkimTxtValue(pem: string): string {
+  const isPublic = /-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem);
+  const which = isPublic ? "public" : "private";
+  let key: KeyObject;
   try {
-    key = createPrivateKey(privateKeyPem);
+    key = isPublic ? createPublicKey(pem) : createPrivateKey(pem);
   } catch {
-    throw new Error("DKIM: the private key is not a PEM private key");
+    throw new Error(`DKIM: the ${which} key is not a PEM ${which} key`);
   }
   if (key.asymmetricKeyType !== "rsa") {
-    throw new Error(`DKIM: the private key is ${key.asymmetricKeyType ?? "unknown"}, not rsa`);
+    throw new Error(`DKIM: the ${which} key is ${key.asymmetricKeyType ?? "unknown"}, not rsa`);
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 1024) throw new Error(`DKIM: the RSA key has ${bits} bits, at least 1024 (2048 advised)`);
-  const der = createPublicKey(key).export({ type: "spki", format: "der" });
+  const der = (isPublic ? key : createPublicKey(key)).export({ type: "spki", format: "der" });
   return `v=DKIM1; k=rsa; p=${der.toString("base64")}`;
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
+import * as tls from "@pulumi/tls";
 import {
   dkimKeyPath,
   dkimTxtValue,
@@ -17,6 +18,8 @@ export const MAIL_DEFAULTS = {
   /** Postfix + Dovecot + rspamd (no ClamAV). */
   memoryMb: 1024,
   dkimSelector: "mail",
+  /** The generated DKIM key (`tls.PrivateKey`) when none is given. */
+  dkimKey: { algorithm: "RSA", rsaBits: 2048 },
   /** Published on the host: SMTP, submissions, submission, IMAPS, ManageSieve. */
   publishedPorts: [25, 465, 587, 993, 4190],
   imapPort: 143,
@@ -36,15 +39,17 @@ export interface MailArgs {
   /** Dovecot also accepts XOAUTH2/OAUTHBEARER tokens of this realm (what SOGo >= 5.12 sends). */
   realm?: KeycloakRealm;
   /**
-   * DKIM private key (PEM, RSA >= 1024 bits; secret), generated ONCE (`generateDkimKey()`)
-   * and kept in the stack config. Then the DKIM record is an output at deploy time.
-   * Absent: no DKIM signing until the DSI runs `dkimCommand`.
+   * DKIM private key (PEM, RSA >= 1024 bits; secret), e.g. one generated earlier by
+   * `generateDkimKey()` or by `dkimCommand` and kept in the stack config.
+   * Absent: Mail generates one (`tls.PrivateKey`, RSA 2048, child `${name}-dkim`),
+   * kept in the stack state: it never changes on a re-run.
    */
   dkimPrivateKey?: pulumi.Input<string>;
   dkimSelector?: string;
   /**
-   * Certificate for mail.<domain> (SSL_TYPE=manual), e.g. the reverse proxy's ACME
-   * certificate in its data volume, mounted read-only. Absent: no TLS (tests only).
+   * Certificate for mail.<domain> (SSL_TYPE=manual): the host's proxy certificate
+   * (`platform.proxyCertificate(hostname)`: Caddy's data volume, mounted read-only).
+   * Absent: no TLS (tests only).
    */
   tls?: { volume: docker.Volume; mountPath: string; certPath: string; keyPath: string };
   version?: string;
@@ -126,11 +131,15 @@ export function mailEnv(args: {
  * Accounts: docker-mailserver's FILE provisioner (`setup email add`). Login: the
  * account password, and with a realm also the realm's access tokens (XOAUTH2 /
  * OAUTHBEARER, validated against the realm's userinfo endpoint): what SOGo >= 5.12
- * sends. DKIM: rspamd signs with the key given in args (uploaded into the config
- * volume with its `dkim_signing.conf`). Outputs: the DNS records to publish, and
- * `endpoints` for SOGo. Backups: the maildirs, the state and the config volumes.
+ * sends. DKIM: rspamd signs with the key given in args, or else with a key Mail
+ * generates (`tls.PrivateKey`, RSA 2048, secret in the state), uploaded into the
+ * config volume with its `dkim_signing.conf`. TLS: the proxy's certificate for the
+ * mail host (`tls`), read-only; docker-mailserver's change detector re-reads it on
+ * renewal. Outputs: the DNS records to publish (DKIM from the key's public half),
+ * and `endpoints` for SOGo. Backups: the maildirs, the state and the config volumes.
  *
- * Children: `${name}-image`, `${name}-data`, `${name}-state`, `${name}-config`, `${name}-server`.
+ * Children: `${name}-dkim` (without `dkimPrivateKey`), `${name}-image`, `${name}-data`,
+ * `${name}-state`, `${name}-config`, `${name}-server`.
  */
 export class Mail extends pulumi.ComponentResource {
   readonly hostname: string;
@@ -139,9 +148,11 @@ export class Mail extends pulumi.ComponentResource {
   readonly memoryMb: number;
   /** What SOGo connects to (on the tenant network). */
   readonly endpoints: { imap: SogoMailServer; smtp: SogoMailServer; sieve: SogoMailServer };
-  /** MX, SPF, DKIM (when the key is given), DMARC. */
+  /** MX, SPF, DKIM, DMARC. */
   readonly dnsRecords: pulumi.Output<DnsRecord[]>;
-  /** Prints (or, without a key in args, first creates) the DKIM record on the server. */
+  /** The generated DKIM key (absent when `dkimPrivateKey` was given). */
+  readonly dkimKey?: tls.PrivateKey;
+  /** Prints the DKIM record from the key on the server. */
   readonly dkimCommand: string;
   /** Creates a mailbox (the password is asked for). */
   readonly addAccountCommand: string;
@@ -163,31 +174,30 @@ export class Mail extends pulumi.ComponentResource {
     this.mailDomain = args.mailDomain;
     this.containerName = `${tenant}-mail`;
     this.memoryMb = memoryMbFor(args);
-    const tls = args.tls ? "starttls" : "none";
+    const tlsMode = args.tls ? "starttls" : "none";
     this.endpoints = {
-      imap: { host: this.containerName, port: MAIL_DEFAULTS.imapPort, tls },
-      smtp: { host: this.containerName, port: MAIL_DEFAULTS.submissionPort, tls },
-      sieve: { host: this.containerName, port: MAIL_DEFAULTS.sievePort, tls },
+      imap: { host: this.containerName, port: MAIL_DEFAULTS.imapPort, tls: tlsMode },
+      smtp: { host: this.containerName, port: MAIL_DEFAULTS.submissionPort, tls: tlsMode },
+      sieve: { host: this.containerName, port: MAIL_DEFAULTS.sievePort, tls: tlsMode },
     };
+    // The same value as the DKIM record of `dnsRecords`, read from the key on the server.
     this.dkimCommand =
-      `docker exec ${this.containerName} sh -c 'ls ${MAIL_DEFAULTS.configDir}/rspamd/dkim/*.private.txt >/dev/null 2>&1 ` +
-      `|| setup config dkim keytype rsa keysize 2048 selector ${selector} domain ${args.mailDomain}; ` +
-      `cat ${MAIL_DEFAULTS.configDir}/rspamd/dkim/*${selector}-${args.mailDomain}.public.dns.txt'`;
+      `docker exec ${this.containerName} sh -c 'printf "v=DKIM1; k=rsa; p=%s\\n" ` +
+      `"$(openssl pkey -in ${dkimKeyPath(args.mailDomain, selector)} -pubout -outform DER | base64 -w0)"'`;
     this.addAccountCommand = `docker exec -it ${this.containerName} setup email add <user>@${args.mailDomain}`;
 
-    const dkimKey = args.dkimPrivateKey === undefined ? undefined : pulumi.secret(args.dkimPrivateKey);
-    // The records hold only the PUBLIC half of the key: derived from the secret, made
-    // public on purpose so `pulumi stack output` shows what to publish.
-    this.dnsRecords = pulumi.unsecret(
-      pulumi.output<string | undefined>(dkimKey).apply((pem) =>
-        mailDnsRecords({
-          mailDomain: args.mailDomain,
-          mailHost: args.hostname,
-          dkimSelector: selector,
-          ...(pem !== undefined ? { dkimValue: dkimTxtValue(pem) } : {}),
-        }),
-      ),
-    );
+    let dkimKey: pulumi.Output<string>;
+    if (args.dkimPrivateKey !== undefined) {
+      dkimKey = pulumi.secret(args.dkimPrivateKey);
+      // The records hold only the PUBLIC half of the key: derived from the secret, made
+      // public on purpose so `pulumi stack output` shows what to publish.
+      this.dnsRecords = pulumi.unsecret(dkimKey.apply((pem) => this.records(args, selector, pem)));
+    } else {
+      const key = new tls.PrivateKey(`${name}-dkim`, { ...MAIL_DEFAULTS.dkimKey }, { parent: this });
+      this.dkimKey = key;
+      dkimKey = pulumi.secret(key.privateKeyPem);
+      this.dnsRecords = key.publicKeyPem.apply((pem) => this.records(args, selector, pem));
+    }
 
     const image = pullImage(`${name}-image`, host, imageRef("mailserver", version), { parent: this });
     const vol = (part: string) => {
@@ -204,16 +214,13 @@ export class Mail extends pulumi.ComponentResource {
     const introspectionUrl = args.realm
       ? `${args.realm.issuerUrl}/protocol/openid-connect/userinfo`
       : undefined;
-    const uploads: { file: string; content: pulumi.Input<string> }[] = [];
-    if (dkimKey) {
-      uploads.push(
-        { file: dkimKeyPath(args.mailDomain, selector), content: dkimKey },
-        {
-          file: `${MAIL_DEFAULTS.configDir}/rspamd/override.d/dkim_signing.conf`,
-          content: renderDkimSigningConf(args.mailDomain, selector),
-        },
-      );
-    }
+    const uploads: { file: string; content: pulumi.Input<string> }[] = [
+      { file: dkimKeyPath(args.mailDomain, selector), content: dkimKey },
+      {
+        file: `${MAIL_DEFAULTS.configDir}/rspamd/override.d/dkim_signing.conf`,
+        content: renderDkimSigningConf(args.mailDomain, selector),
+      },
+    ];
     serviceContainer(
       `${name}-server`,
       {
@@ -244,7 +251,7 @@ export class Mail extends pulumi.ComponentResource {
             ? [{ volume: args.tls.volume, containerPath: args.tls.mountPath, readOnly: true }]
             : []),
         ],
-        ...(uploads.length > 0 ? { uploads } : {}),
+        uploads,
         ports: MAIL_DEFAULTS.publishedPorts.map((p) => ({ internal: p, external: p })),
       },
       { parent: this },
@@ -253,6 +260,15 @@ export class Mail extends pulumi.ComponentResource {
       hostname: this.hostname,
       dnsRecords: this.dnsRecords,
       dkimCommand: this.dkimCommand,
+    });
+  }
+
+  private records(args: MailArgs, selector: string, pem: string): DnsRecord[] {
+    return mailDnsRecords({
+      mailDomain: args.mailDomain,
+      mailHost: args.hostname,
+      dkimSelector: selector,
+      dkimValue: dkimTxtValue(pem),
     });
   }
 }

@@ -13,7 +13,7 @@ import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
 import { checkInitExit } from "./init-job.js";
-import type { Route } from "./route.js";
+import { isLocalHost, type Route } from "./route.js";
 
 export const PROXY_DEFAULTS = {
   memoryMb: 256,
@@ -23,7 +23,28 @@ export const PROXY_DEFAULTS = {
   routesJobMemoryMb: 128,
   dataVolume: "socle-proxy-data",
   configVolume: "socle-proxy-config",
+  /** Caddy's storage inside the data volume (`$XDG_DATA_HOME/caddy`, the image sets `/data`). */
+  storageDir: "caddy",
+  /** certmagic's issuer keys: directory names under `caddy/certificates/`. */
+  issuers: { acme: "acme-v02.api.letsencrypt.org-directory", internal: "local" },
 } as const;
+
+/**
+ * Where Caddy keeps the certificate of `host` in its data volume mounted at
+ * `mountPath`: `<mount>/caddy/certificates/<issuer>/<host>/<host>.crt|.key`, the
+ * issuer being `local` (`tls internal`, every `*.localhost`) or Let's Encrypt's
+ * production directory (ACME). Checked with caddy 2.6's `tls internal`. A
+ * certificate Caddy obtained from its fallback issuer (ZeroSSL) lives under
+ * `acme.zerossl.com-v2-dv90` and is NOT found here.
+ */
+export function caddyCertificateFiles(
+  host: string,
+  mountPath: string,
+): { certPath: string; keyPath: string } {
+  const issuer = isLocalHost(host) ? PROXY_DEFAULTS.issuers.internal : PROXY_DEFAULTS.issuers.acme;
+  const dir = `${mountPath.replace(/\/+$/, "")}/${PROXY_DEFAULTS.storageDir}/certificates/${issuer}/${host}`;
+  return { certPath: `${dir}/${host}.crt`, keyPath: `${dir}/${host}.key` };
+}
 
 export interface ReverseProxyArgs {
   host: DockerHost;
@@ -36,6 +57,14 @@ export interface ReverseProxyArgs {
   memoryMb?: number;
   /** Default: the catalogue's pin. */
   version?: string;
+  /**
+   * The `socle-proxy-data` volume (certificates), when its owner is the Platform
+   * (`platform.proxyData`, so that Mail can mount it before the proxy exists).
+   * Absent: the proxy declares it (`${name}-data`).
+   */
+  dataVolume?: docker.Volume;
+  /** Static address on `web` (`platform.proxyAddress`); the names inside containers point there. */
+  address?: string;
 }
 
 /**
@@ -57,8 +86,12 @@ export interface ReverseProxyArgs {
  *   keeps the previous config; a refusal exits 1 and fails the deployment
  *   (`applied`). A change of routes replaces only this job.
  *
- * Children: `${name}-image`, `${name}-data`, `${name}-config`, `${name}-container`,
- * `${name}-routes`.
+ * With `address`, the proxy has that static address on `socle-web` (the Platform's
+ * `proxyAddress`, where every container's public names point). With `dataVolume`
+ * (the Platform's `socle-proxy-data`), the proxy mounts it instead of declaring it.
+ *
+ * Children: `${name}-image`, `${name}-data` (without `dataVolume`), `${name}-config`,
+ * `${name}-container`, `${name}-routes`.
  */
 export class ReverseProxy extends pulumi.ComponentResource {
   readonly containerName: string = PROXY_DEFAULTS.containerName;
@@ -89,9 +122,9 @@ export class ReverseProxy extends pulumi.ComponentResource {
     this.memoryMb = args.memoryMb ?? PROXY_DEFAULTS.memoryMb;
     const version = args.version ?? pinned("caddy");
     const image = pullImage(`${name}-image`, args.host, imageRef("caddy", version), { parent: this });
-    const data = stateVolume(`${name}-data`, args.host, PROXY_DEFAULTS.dataVolume, "_platform", {
-      parent: this,
-    });
+    const data =
+      args.dataVolume ??
+      stateVolume(`${name}-data`, args.host, PROXY_DEFAULTS.dataVolume, "_platform", { parent: this });
     const config = stateVolume(`${name}-config`, args.host, PROXY_DEFAULTS.configVolume, "_platform", {
       parent: this,
     });
@@ -111,7 +144,11 @@ export class ReverseProxy extends pulumi.ComponentResource {
           volumes: [PROXY_DEFAULTS.dataVolume],
           health: `http:${HEALTH_PORT}${HEALTH_PATH}`,
         },
-        networks: [{ network: args.web }],
+        networks: [
+          { network: args.web, ...(args.address !== undefined ? { ipv4Address: args.address } : {}) },
+        ],
+        // The proxy calls no app by its public name.
+        hosts: null,
         volumes: [
           { volume: data, containerPath: "/data" },
           { volume: config, containerPath: "/config" },

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, settle, type Recorder } from "./mocks.js";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
-import { pullImage, serviceContainer, stateVolume } from "../../components/container.js";
+import { pullImage, serviceContainer, setNetworkHosts, stateVolume } from "../../components/container.js";
 import * as docker from "@pulumi/docker";
 
 let rec: Recorder;
@@ -46,6 +46,43 @@ describe("LocalDockerHost and the container defaults", () => {
       name: "redis:7.4.6-bookworm",
       keepLocally: true,
     });
+  });
+
+  it("hosts entries: from the network's registration, explicit, or none; static addresses", async () => {
+    const host = new LocalDockerHost("local3");
+    const web = new docker.Network("w", { name: "w" }, { provider: host.provider });
+    setNetworkHosts(web, (tenant) =>
+      tenant === "demo" ? [{ host: "sso.demo.localhost", ip: "10.1.0.2" }] : undefined,
+    );
+    const image = pullImage("img3", host, "redis:7.4.6-bookworm", {});
+    const base = { host, image, memoryMb: 64, networks: [{ network: web }] };
+    const labels = (tenant: string) => ({ tenant, service: "app", role: "app" as const });
+    serviceContainer("h1", { ...base, containerName: "h1", labels: labels("demo") }, {});
+    serviceContainer("h2", { ...base, containerName: "h2", labels: labels("autre") }, {});
+    serviceContainer(
+      "h3",
+      { ...base, containerName: "h3", labels: labels("demo"), hosts: [{ host: "x.fr", ip: "10.1.0.9" }] },
+      {},
+    );
+    serviceContainer("h4", { ...base, containerName: "h4", labels: labels("demo"), hosts: null }, {});
+    serviceContainer(
+      "h5",
+      {
+        ...base,
+        containerName: "h5",
+        labels: labels("autre"),
+        networks: [{ network: web, ipv4Address: "10.1.0.2" }],
+      },
+      {},
+    );
+    await settle();
+    const inputs = (n: string) => rec.get("docker:index/container:Container", n).inputs;
+    expect(inputs("h1").hosts).toEqual([{ host: "sso.demo.localhost", ip: "10.1.0.2" }]);
+    expect(inputs("h2").hosts).toBeUndefined();
+    expect(inputs("h3").hosts).toEqual([{ host: "x.fr", ip: "10.1.0.9" }]);
+    expect(inputs("h4").hosts).toBeUndefined();
+    expect(inputs("h5").networksAdvanced).toEqual([{ name: "w", ipv4Address: "10.1.0.2" }]);
+    expect(inputs("h1").networksAdvanced).toEqual([{ name: "w" }]);
   });
 
   it("refuses an unpinned image and a container without memory limit", () => {

@@ -1,7 +1,16 @@
 import { createPublicKey, generateKeyPairSync, verify, sign } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
+import {
+  envOf,
+  installMocks,
+  labelsOf,
+  mockPrivateKeyPems,
+  resolve,
+  secretPaths,
+  settle,
+  type Recorder,
+} from "./mocks.js";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import type { DockerHost } from "../../components/hosts/docker-host.js";
 import { Platform } from "../../components/platform/platform.js";
@@ -20,6 +29,7 @@ const T = {
   container: "docker:index/container:Container",
   volume: "docker:index/volume:Volume",
   image: "docker:index/remoteImage:RemoteImage",
+  key: "tls:index/privateKey:PrivateKey",
 };
 
 const DKIM_KEY = generateDkimKey();
@@ -27,6 +37,8 @@ let rec: Recorder;
 let platform: Platform;
 let mail: Mail;
 let plain: Mail;
+let local: Mail;
+let acme: Mail;
 beforeAll(async () => {
   rec = await installMocks();
   const host = new LocalDockerHost("local");
@@ -50,6 +62,20 @@ beforeAll(async () => {
     hostname: "mail.ville.fr",
     mailDomain: "ville.fr",
     platform,
+  });
+  local = new Mail("tls-mail", {
+    tenant: "tls",
+    hostname: "mail.tls.localhost",
+    mailDomain: "tls.localhost",
+    platform,
+    tls: platform.proxyCertificate("mail.tls.localhost"),
+  });
+  acme = new Mail("acme-mail", {
+    tenant: "acme",
+    hostname: "mail.acme.fr",
+    mailDomain: "acme.fr",
+    platform,
+    tls: platform.proxyCertificate("mail.acme.fr"),
   });
   await settle();
 });
@@ -148,21 +174,76 @@ describe("Mail under the mock engine", () => {
     });
   });
 
-  it("without a DKIM key: no upload, three records, and the command that makes and prints it", async () => {
+  it("without a DKIM key: generates one (tls.PrivateKey RSA 2048), uploads it as a secret, publishes its record", async () => {
+    const key = rec.get(T.key, "ville-mail-dkim");
+    expect(key.inputs).toEqual({ algorithm: "RSA", rsaBits: 2048 });
+    expect(key.parent).toBe(rec.get("socle:apps:Mail", "ville-mail").urn);
+    expect(rec.byType(T.key).map((r) => r.name)).not.toContain("demo-mail-dkim"); // given in args
+    const pems = mockPrivateKeyPems();
     const c = rec.get(T.container, "ville-mail-server");
-    expect(c.inputs.uploads).toBeUndefined();
-    expect(envOf(c).ENABLE_OAUTH2).toBeUndefined();
-    expect((await resolve(plain.dnsRecords)).map((r) => r.name)).toEqual([
+    expect(secretPaths(c.raw)).toEqual(["uploads"]);
+    expect(c.inputs.uploads).toEqual([
+      {
+        file: "/tmp/docker-mailserver/rspamd/dkim/rsa-2048-mail-ville.fr.private.txt",
+        content: pems.privateKeyPem,
+      },
+      {
+        file: "/tmp/docker-mailserver/rspamd/override.d/dkim_signing.conf",
+        content: renderDkimSigningConf("ville.fr", "mail"),
+      },
+    ]);
+    expect(await pulumi.isSecret(plain.dnsRecords)).toBe(false);
+    const records = await resolve(plain.dnsRecords);
+    expect(records[2]).toEqual({
+      name: "mail._domainkey.ville.fr",
+      type: "TXT",
+      value: dkimTxtValue(pems.publicKeyPem),
+    });
+    // The record from the public half is the record of the private key uploaded.
+    expect(records[2]!.value).toBe(dkimTxtValue(pems.privateKeyPem));
+    expect(records.map((r) => r.name)).toEqual([
       "ville.fr",
       "ville.fr",
+      "mail._domainkey.ville.fr",
       "_dmarc.ville.fr",
     ]);
+    expect(envOf(c).ENABLE_OAUTH2).toBeUndefined();
     expect(plain.dkimCommand).toBe(
-      "docker exec ville-mail sh -c 'ls /tmp/docker-mailserver/rspamd/dkim/*.private.txt >/dev/null 2>&1 " +
-        "|| setup config dkim keytype rsa keysize 2048 selector mail domain ville.fr; " +
-        "cat /tmp/docker-mailserver/rspamd/dkim/*mail-ville.fr.public.dns.txt'",
+      `docker exec ville-mail sh -c 'printf "v=DKIM1; k=rsa; p=%s\\n" ` +
+        '"$(openssl pkey -in /tmp/docker-mailserver/rspamd/dkim/rsa-2048-mail-ville.fr.private.txt ' +
+        "-pubout -outform DER | base64 -w0)\"'",
     );
     expect(plain.addAccountCommand).toBe("docker exec -it ville-mail setup email add <user>@ville.fr");
+  });
+
+  it("TLS: mounts the proxy's data volume read-only and points docker-mailserver at Caddy's certificate", () => {
+    const dir = "/etc/socle/proxy-data/caddy/certificates";
+    const c = rec.get(T.container, "tls-mail-server");
+    expect(c.inputs.volumes).toEqual([
+      { volumeName: "tls-mail-data", containerPath: "/var/mail" },
+      { volumeName: "tls-mail-state", containerPath: "/var/mail-state" },
+      { volumeName: "tls-mail-config", containerPath: "/tmp/docker-mailserver" },
+      { volumeName: "socle-proxy-data", containerPath: "/etc/socle/proxy-data", readOnly: true },
+    ]);
+    expect(envOf(c)).toMatchObject({
+      SSL_TYPE: "manual",
+      SSL_CERT_PATH: `${dir}/local/mail.tls.localhost/mail.tls.localhost.crt`,
+      SSL_KEY_PATH: `${dir}/local/mail.tls.localhost/mail.tls.localhost.key`,
+    });
+    expect(envOf(rec.get(T.container, "acme-mail-server"))).toMatchObject({
+      SSL_TYPE: "manual",
+      SSL_CERT_PATH: `${dir}/acme-v02.api.letsencrypt.org-directory/mail.acme.fr/mail.acme.fr.crt`,
+      SSL_KEY_PATH: `${dir}/acme-v02.api.letsencrypt.org-directory/mail.acme.fr/mail.acme.fr.key`,
+    });
+    expect(local.endpoints.imap).toEqual({ host: "tls-mail", port: 143, tls: "starttls" });
+    expect(acme.endpoints.smtp).toEqual({ host: "acme-mail", port: 587, tls: "starttls" });
+    // The volume is the Platform's, declared once.
+    expect(
+      rec
+        .byType(T.volume)
+        .filter((v) => v.inputs.name === "socle-proxy-data")
+        .map((v) => v.name),
+    ).toEqual(["local-platform-proxy-data"]);
   });
 
   it("refuses a host whose firewall keeps the mail ports closed", () => {
@@ -217,6 +298,14 @@ describe("Mail pure logic", () => {
   });
   it("refuses keys DKIM cannot use", () => {
     expect(() => dkimTxtValue("nope")).toThrow("DKIM: the private key is not a PEM private key");
+    expect(() => dkimTxtValue("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")).toThrow(
+      "DKIM: the public key is not a PEM public key",
+    );
+    const ecPub = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
+      type: "spki",
+      format: "pem",
+    });
+    expect(() => dkimTxtValue(ecPub.toString())).toThrow("DKIM: the public key is ec, not rsa");
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
       type: "pkcs8",
       format: "pem",

@@ -6,6 +6,7 @@
  * components (or `await import("../../stacks/index.js")`), then `await settle()`
  * and inspect `rec.resources`.
  */
+import { generateKeyPairSync } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -116,6 +117,23 @@ export function secretPaths(v: unknown, prefix = ""): string[] {
 
 let shared: Recorder | undefined;
 
+let fakeKeys: { privateKeyPem: string; publicKeyPem: string } | undefined;
+/**
+ * The PEMs the mock engine answers for every `tls:index/privateKey:PrivateKey`: one
+ * real RSA 2048 key made once per test process by node:crypto (so DKIM values
+ * derived from it are real), PKCS#1 private / SPKI public, like the tls provider.
+ */
+export function mockPrivateKeyPems(): { privateKeyPem: string; publicKeyPem: string } {
+  if (!fakeKeys) {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    fakeKeys = {
+      privateKeyPem: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+      publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    };
+  }
+  return fakeKeys;
+}
+
 export async function installMocks(
   project = "socle",
   stack = "test",
@@ -161,6 +179,7 @@ export async function installMocks(
         if (a.type === "pulumi:pulumi:StackReference" && raw.outputs === undefined) state.outputs = {};
         if (a.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${a.name}`;
         if (a.type === "docker:index/network:Network" && raw.name === undefined) state.name = a.name;
+        if (a.type === "tls:index/privateKey:PrivateKey") Object.assign(state, mockPrivateKeyPems());
         return { id: `${a.name}-id`, state };
       },
       // Invokes (data sources) answer their inputs plus a deterministic id.

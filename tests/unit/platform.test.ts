@@ -83,7 +83,10 @@ beforeAll(async () => {
 
 describe("Platform", () => {
   it("declares socle-web and the internal socle-backend, children of the platform", () => {
-    expect(rec.get(NETWORK, "plat-web").inputs).toEqual({ name: "socle-web" });
+    expect(rec.get(NETWORK, "plat-web").inputs).toEqual({
+      name: "socle-web",
+      ipamConfigs: [{ subnet: "172.30.0.0/24", gateway: "172.30.0.1", ipRange: "172.30.0.128/25" }],
+    });
     expect(rec.get(NETWORK, "plat-backend").inputs).toEqual({ name: "socle-backend", internal: true });
     const platUrn = component("Platform", "plat").urn;
     for (const n of ["plat-web", "plat-backend", "plat-t-demo"])

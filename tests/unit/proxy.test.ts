@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import { Platform, ReverseProxy, type Route } from "../../components/platform/index.js";
+import { caddyCertificateFiles } from "../../components/platform/proxy.js";
 import {
   renderCaddyBase,
   renderCaddyfile,
@@ -156,6 +157,44 @@ describe("ReverseProxy", () => {
     }
     expect(rec.get(CONTAINER, "proxy-container").parent).toBe(proxyUrn);
     expect(rec.get(CONTAINER, "proxy-container").provider).toMatch(/::local-docker::/);
+  });
+
+  it("with the Platform's data volume and static address: mounts it, declares none, lists no hosts", async () => {
+    const withNames = new Platform("plat-n", { host: platform.host, sharedNames: ["sso.demo.localhost"] });
+    new ReverseProxy("proxy-n", {
+      host: platform.host,
+      web: withNames.web,
+      routes,
+      dataVolume: withNames.proxyData,
+      address: withNames.proxyAddress,
+    });
+    await settle();
+    const c = rec.get(CONTAINER, "proxy-n-container").inputs;
+    expect(c.networksAdvanced).toEqual([{ name: "socle-web", ipv4Address: "172.30.0.2" }]);
+    expect(c.volumes).toEqual([
+      { volumeName: "socle-proxy-data", containerPath: "/data" },
+      { volumeName: "socle-proxy-config", containerPath: "/config" },
+    ]);
+    expect(c.hosts).toBeUndefined();
+    expect(rec.names(VOLUME)).not.toContain("proxy-n-data");
+    expect(rec.get(VOLUME, "plat-n-proxy-data").inputs).toEqual({
+      name: "socle-proxy-data",
+      labels: [{ label: "socle.tenant", value: "_platform" }],
+    });
+    expect(rec.get(VOLUME, "plat-n-proxy-data").options?.retainOnDelete).toBe(true);
+  });
+
+  it("knows where Caddy writes a host's certificate (internal CA for *.localhost, Let's Encrypt otherwise)", () => {
+    expect(caddyCertificateFiles("mail.demo.localhost", "/d/")).toEqual({
+      certPath: "/d/caddy/certificates/local/mail.demo.localhost/mail.demo.localhost.crt",
+      keyPath: "/d/caddy/certificates/local/mail.demo.localhost/mail.demo.localhost.key",
+    });
+    expect(caddyCertificateFiles("mail.ville.fr", "/data")).toEqual({
+      certPath:
+        "/data/caddy/certificates/acme-v02.api.letsencrypt.org-directory/mail.ville.fr/mail.ville.fr.crt",
+      keyPath:
+        "/data/caddy/certificates/acme-v02.api.letsencrypt.org-directory/mail.ville.fr/mail.ville.fr.key",
+    });
   });
 
   it("is the only container publishing ports", () => {
