@@ -14,10 +14,13 @@
  *   entrypoint unchanged.
  * - `renderPeertubeConfigure` → `/socle/configure.sh`: waits for
  *   `/api/v1/ping`, logs in as `root` (password from `PT_INITIAL_ROOT_PASSWORD`),
- *   installs the `auth-openid-connect` plugin through the REST API if missing,
- *   (re)writes its settings, and follows the sibling instances. Idempotent; runs
- *   at every container start. No secret is in the script: the OIDC client
- *   secret and the root password come from the container's environment.
+ *   installs the `auth-openid-connect` plugin through the REST API if missing
+ *   and (re)writes its settings. Idempotent; runs at every container start. No
+ *   secret is in the script: the OIDC client secret and the root password come
+ *   from the container's environment. Following the sibling instances is NOT
+ *   done here but by a one-shot job (templates/peertube-follow.ts): the list
+ *   grows with the EPCI, and this script is part of the instance container's
+ *   inputs, so a town joining would otherwise replace every town's PeerTube.
  */
 import { stringify } from "yaml";
 
@@ -123,8 +126,6 @@ export interface PeertubeConfigureArgs {
     /** Pin a plugin version; absent: the newest compatible one at first install. */
     pluginVersion?: string;
   };
-  /** Instances to follow (already validated). */
-  follow: string[];
   /** Env var holding the OIDC client secret. */
   clientSecretEnv: string;
 }
@@ -180,17 +181,15 @@ export function validatePeertubeConfigureArgs(a: PeertubeConfigureArgs): void {
       throw new Error(`peertube configure: pluginVersion "${a.oidc.pluginVersion}" is not x.y.z`);
     }
   }
-  for (const h of a.follow) {
-    if (!HOST_RE.test(h)) throw new Error(`peertube configure: follow "${h}" is not a host name`);
-  }
 }
 
 /**
  * The shell lines every PeerTube API job starts with (after `HOSTNAME_PT`,
  * `API`, `log` and `tmp` are set): wait for `/ping`, take the local OAuth
  * client, log in as root with the password from `rootPasswordEnv`, and define
- * `api` (curl with the bearer token). Shared by the configurator and the
- * shared-instance account job (templates/peertube-account.ts).
+ * `api` (curl with the bearer token). Shared by the configurator, the
+ * shared-instance account job (templates/peertube-account.ts) and the follow
+ * job (templates/peertube-follow.ts).
  */
 export function renderPeertubeLogin(o: { rootPasswordEnv: string; waitTries: number }): string[] {
   return [
@@ -273,18 +272,6 @@ export function renderPeertubeConfigure(a: PeertubeConfigureArgs): string {
       `' >"$tmp/settings.json"`,
       `api -X PUT "$API/plugins/${OIDC_PLUGIN}/settings" --data @"$tmp/settings.json" -o /dev/null`,
       `log "configured ${OIDC_PLUGIN} for $SOCLE_CLIENT_ID"`,
-    );
-  }
-  if (a.follow.length > 0) {
-    const body = JSON.stringify({ hosts: [...a.follow].sort() });
-    L.push(
-      "",
-      "# 4. follow the sibling instances (already-followed hosts are refused: not an error)",
-      `if api -X POST "$API/server/following" --data ${shq(body)} -o /dev/null; then`,
-      '  log "following requested"',
-      "else",
-      '  log "follow request refused (already following?)"',
-      "fi",
     );
   }
   L.push("", 'log "done"', "");

@@ -1,3 +1,4 @@
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
@@ -16,6 +17,7 @@ import { Redis } from "../platform/redis.js";
 import type { Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
+import { declarePeertubeFollowJob } from "./peertube-follow.js";
 import { OidcClient } from "./oidc-client.js";
 
 export const PEERTUBE_DEFAULTS = {
@@ -58,6 +60,7 @@ export interface PeerTubeArgs {
     username?: string;
     password?: pulumi.Input<string>;
   };
+  /** `/config/local-production.yaml`; `follow` goes to the job `<tenant>-peertube-follow`. */
   federation?: PeertubeFederation;
   /** `PEERTUBE_TRUST_PROXY` entries; default: loopback + the `socle-web` subnet(s). */
   trustProxy?: string[];
@@ -159,7 +162,9 @@ export function previousPeertubeHostnames(
  * (`noeviction`: BullMQ job queues), volumes `/data` and `/config`, federation
  * overrides in `/config/local-production.yaml`, and a configurator started by
  * a wrapper entrypoint that installs and configures `auth-openid-connect`
- * against the tenant's realm (see templates/peertube-config.ts). Health
+ * against the tenant's realm (see templates/peertube-config.ts). The follows
+ * of `federation.follow` are requested by a one-shot job on `socle-web`
+ * (components/apps/peertube-follow.ts), not by the instance container. Health
  * `GET /api/v1/ping`. Backups: `pg_dump -Fc` in `socle-postgres`, `/data`, `/config`.
  *
  * Reusable as an EPCI-wide instance: nothing in it assumes one tenant per
@@ -167,7 +172,8 @@ export function previousPeertubeHostnames(
  *
  * Children: `${name}-db`, `${name}-redis`, `${name}-secret`, `${name}-root-password`,
  * `${name}-oidc` (with a realm), `${name}-image`, `${name}-data`, `${name}-config`,
- * `${name}-app`.
+ * `${name}-app`, `${name}-follow` (`<tenant>-peertube-follow`, one-shot, when
+ * `federation.follow` is not empty).
  */
 export class PeerTube extends pulumi.ComponentResource {
   readonly url: string;
@@ -182,6 +188,8 @@ export class PeerTube extends pulumi.ComponentResource {
   readonly database: PostgresDatabase;
   readonly redis: Redis;
   readonly oidc?: OidcClient;
+  /** The one-shot job following `federation.follow` (when not empty); `applied` fails on a non-zero exit. */
+  readonly follow?: { job: docker.Container; applied: pulumi.Output<boolean> };
 
   constructor(name: string, args: PeerTubeArgs, opts?: pulumi.ComponentResourceOptions) {
     validatePeerTubeArgs(args);
@@ -294,7 +302,6 @@ export class PeerTube extends pulumi.ComponentResource {
 
     const configure = renderPeertubeConfigure({
       hostname: domain,
-      follow: federation.follow,
       clientSecretEnv: PEERTUBE_DEFAULTS.oidcSecretEnv,
       ...(this.oidc && args.realm
         ? {
@@ -314,7 +321,7 @@ export class PeerTube extends pulumi.ComponentResource {
     const data = stateVolume(`${name}-data`, host, dataName, tenant, { parent: this });
     const config = stateVolume(`${name}-config`, host, configName, tenant, { parent: this });
 
-    serviceContainer(
+    const app = serviceContainer(
       `${name}-app`,
       {
         host,
@@ -362,6 +369,22 @@ export class PeerTube extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.database.ready, this.redis.container] },
     );
+    if (federation.follow.length > 0) {
+      const instance = { containerName: this.containerName, hostname: domain, port: PEERTUBE_DEFAULTS.port };
+      this.follow = declarePeertubeFollowJob(
+        `${name}-follow`,
+        {
+          platform,
+          tenant,
+          instance,
+          follow: federation.follow,
+          image,
+          rootPassword: this.adminPassword,
+          app,
+        },
+        { parent: this },
+      );
+    }
 
     this.routes = [
       {
@@ -372,6 +395,11 @@ export class PeerTube extends pulumi.ComponentResource {
         maxBodySize: PEERTUBE_DEFAULTS.maxBodySize,
       },
     ];
-    this.registerOutputs({ url: this.url, hostname: this.hostname, adminPassword: this.adminPassword });
+    this.registerOutputs({
+      url: this.url,
+      hostname: this.hostname,
+      adminPassword: this.adminPassword,
+      ...(this.follow ? { followApplied: this.follow.applied } : {}),
+    });
   }
 }

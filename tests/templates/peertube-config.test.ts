@@ -121,7 +121,6 @@ describe("templates/peertube-config: production.yaml overrides", () => {
 
 const full: PeertubeConfigureArgs = {
   hostname: SELF,
-  follow: ["video.b.fr", "video.a.fr"],
   clientSecretEnv: "SOCLE_OIDC_CLIENT_SECRET",
   oidc: {
     discoveryUrl: "https://sso.demo.localhost/realms/demo/.well-known/openid-configuration",
@@ -146,10 +145,10 @@ describe("templates/peertube-config: entrypoint and configurator", () => {
 
   it("renders a configurator that passes bash -n and shellcheck (full and minimal)", () => {
     check(renderPeertubeConfigure(full), "bash");
-    check(renderPeertubeConfigure({ hostname: SELF, follow: [], clientSecretEnv: "X" }), "bash");
+    check(renderPeertubeConfigure({ hostname: SELF, clientSecretEnv: "X" }), "bash");
   });
 
-  it("installs, configures the plugin and follows the siblings, with no secret in the script", () => {
+  it("installs and configures the plugin, follows nobody (the follow job does), with no secret in the script", () => {
     const s = renderPeertubeConfigure(full);
     expect(OIDC_PLUGIN).toBe("peertube-plugin-auth-openid-connect");
     expect(s).toContain(`HOSTNAME_PT='${SELF}'`);
@@ -162,7 +161,7 @@ describe("templates/peertube-config: entrypoint and configurator", () => {
     );
     expect(s).toContain("export SOCLE_CLIENT_ID='peertube'");
     expect(s).toContain("export SOCLE_SECRET_ENV='SOCLE_OIDC_CLIENT_SECRET'");
-    expect(s).toContain(`--data '{"hosts":["video.a.fr","video.b.fr"]}'`);
+    expect(s).not.toContain("server/following");
     expect(s).toContain('--data-urlencode "password@$tmp/pw"');
     expect(s).not.toMatch(/client-secret": "[^"]/);
   });
@@ -198,8 +197,8 @@ describe("templates/peertube-config: entrypoint and configurator", () => {
     });
   });
 
-  it("leaves the plugin alone without SSO and skips following when there is nobody to follow", () => {
-    const s = renderPeertubeConfigure({ hostname: SELF, follow: [], clientSecretEnv: "X" });
+  it("leaves the plugin alone without SSO", () => {
+    const s = renderPeertubeConfigure({ hostname: SELF, clientSecretEnv: "X" });
     expect(s).not.toContain("plugins");
     expect(s).not.toContain("server/following");
   });

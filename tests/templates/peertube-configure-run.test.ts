@@ -4,7 +4,8 @@
  * what the real one does: the local OAuth client only for the configured
  * Host, the password grant for root, bearer auth on the admin routes. Proves:
  * the plugin is installed once (idempotent), its settings carry the client
- * secret read from the environment, the siblings are followed, and failures
+ * secret read from the environment, nothing else is asked (following the
+ * siblings is the follow job's: peertube-follow-run.test.ts), and failures
  * (wrong root password, no npm registry) exit non-zero with a clear line.
  */
 import { execFile } from "node:child_process";
@@ -68,7 +69,6 @@ beforeAll(async () => {
       return send(200);
     }
     if (path === `/api/v1/plugins/${OIDC_PLUGIN}/settings` && req.method === "PUT") return send(204);
-    if (path === "/api/v1/server/following" && req.method === "POST") return send(204);
     return send(404);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -82,7 +82,6 @@ writeFileSync(
   script,
   renderPeertubeConfigure({
     hostname: HOST,
-    follow: ["video.b.fr", "video.a.fr"],
     clientSecretEnv: "SOCLE_OIDC_CLIENT_SECRET",
     oidc: {
       discoveryUrl: "https://sso.demo.localhost/realms/demo/.well-known/openid-configuration",
@@ -116,14 +115,13 @@ function run(rootPw = ROOT_PW): Promise<{ code: number; out: string }> {
 const summary = (calls: Call[]) => calls.map((c) => `${c.method} ${c.path}`);
 
 describe("templates/peertube-config: configure.sh against a PeerTube API stand-in", () => {
-  it("installs the plugin, writes its settings with the secret from the env, follows the siblings", async () => {
+  it("installs the plugin and writes its settings with the secret from the env, nothing else", async () => {
     state.calls = [];
     const r = await run();
     expect(r.out).toBe(
       [
         `socle configure: installed ${OIDC_PLUGIN}`,
         `socle configure: configured ${OIDC_PLUGIN} for peertube`,
-        "socle configure: following requested",
         "socle configure: done",
         "",
       ].join("\n"),
@@ -136,7 +134,6 @@ describe("templates/peertube-config: configure.sh against a PeerTube API stand-i
       `GET /api/v1/plugins/${OIDC_PLUGIN}`,
       "POST /api/v1/plugins/install",
       `PUT /api/v1/plugins/${OIDC_PLUGIN}/settings`,
-      "POST /api/v1/server/following",
     ]);
     expect(JSON.parse(state.calls[4]!.body)).toEqual({ npmName: OIDC_PLUGIN });
     expect(JSON.parse(state.calls[5]!.body)).toEqual({
@@ -152,7 +149,6 @@ describe("templates/peertube-config: configure.sh against a PeerTube API stand-i
         "signature-algorithm": "RS256",
       },
     });
-    expect(JSON.parse(state.calls[6]!.body)).toEqual({ hosts: ["video.a.fr", "video.b.fr"] });
   });
 
   it("does not reinstall on the next start (idempotent), but rewrites the settings", async () => {

@@ -1,8 +1,3 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
-import { join, resolve as resolvePath } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -20,15 +15,8 @@ import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import { Platform } from "../../components/platform/platform.js";
 import { Keycloak } from "../../components/apps/keycloak.js";
 import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
-import {
-  checkPeertubeHostname,
-  memoryMbFor,
-  PeerTube,
-  PEERTUBE_DEFAULTS,
-  peertubeDomain,
-  previousPeertubeHostnames,
-  validatePeerTubeArgs,
-} from "../../components/apps/peertube.js";
+import { memoryMbFor, PeerTube, PEERTUBE_DEFAULTS, peertubeDomain } from "../../components/apps/peertube.js";
+import { renderPeertubeFollow } from "../../templates/peertube-follow.js";
 
 const T = {
   container: "docker:index/container:Container",
@@ -55,6 +43,19 @@ function upload(c: Recorded, file: string): string {
   const u = (c.inputs.uploads as { file: string; content: string }[]).find((x) => x.file === file);
   if (!u) throw new Error(`no upload ${file}`);
   return u.content;
+}
+
+/**
+ * The default PEERTUBE_TRUST_PROXY: loopback and `socle-web`'s subnet when the
+ * platform declares one (the engine reports it back), else `uniquelocal`.
+ * Read from the recorded network, so the assertion follows the platform.
+ */
+function webTrust(): string {
+  const web = rec.byType("docker:index/network:Network").find((n) => n.inputs.name === "socle-web");
+  const subnets = ((web?.inputs.ipamConfigs ?? []) as { subnet?: string }[]).flatMap((c) =>
+    c.subnet ? [c.subnet] : [],
+  );
+  return JSON.stringify(["loopback", ...(subnets.length > 0 ? subnets.sort() : ["uniquelocal"])]);
 }
 
 let rec: Recorder;
@@ -106,6 +107,7 @@ describe("PeerTube under the mock engine", () => {
         `${T.volume} demo-peertube-data`,
         `${T.volume} demo-peertube-config`,
         `${T.container} demo-peertube-app`,
+        `${T.container} demo-peertube-follow`,
       ].sort(),
     );
   });
@@ -156,7 +158,7 @@ describe("PeerTube under the mock engine", () => {
       PEERTUBE_SMTP_HOSTNAME: "demo-mail",
       PEERTUBE_SMTP_PORT: "25",
       PEERTUBE_SMTP_TLS: "false",
-      PEERTUBE_TRUST_PROXY: '["loopback","uniquelocal"]',
+      PEERTUBE_TRUST_PROXY: webTrust(),
       PEERTUBE_WEBSERVER_HOSTNAME: "video.demo.localhost",
       PEERTUBE_WEBSERVER_HTTPS: "true",
       PEERTUBE_WEBSERVER_PORT: "443",
@@ -243,7 +245,50 @@ describe("PeerTube under the mock engine", () => {
     expect(script).toContain(
       "export SOCLE_DISCOVER_URL='https://sso.demo.localhost/realms/demo/.well-known/openid-configuration'",
     );
-    expect(script).toContain(`--data '{"hosts":["video.voisine.fr"]}'`);
+    // following is the follow job's: a new sibling never changes (replaces) the instance
+    expect(script).not.toContain("server/following");
+    expect(JSON.stringify(c.inputs)).not.toContain("video.voisine.fr");
+  });
+
+  it("follows the siblings from a one-shot job: the instance's image, on socle-web, root's password from env", () => {
+    const app = rec.get(T.container, "demo-peertube-app");
+    const job = rec.get(T.container, "demo-peertube-follow");
+    expect(job.inputs).toEqual({
+      name: "demo-peertube-follow",
+      image: "sha256:demo-peertube-image",
+      restart: "no",
+      mustRun: false,
+      attach: true,
+      logs: true,
+      memory: 128,
+      envs: ["PT_ROOT_PASSWORD=pw-demo-peertube-root-password"],
+      labels: [
+        { label: "socle.role", value: "job" },
+        { label: "socle.service", value: "peertube" },
+        { label: "socle.tenant", value: "demo" },
+      ],
+      networksAdvanced: [{ name: "socle-web" }],
+      uploads: [
+        {
+          file: "/socle/follow.sh",
+          content: renderPeertubeFollow({
+            hostname: "video.demo.localhost",
+            api: "http://demo-peertube:9000/api/v1",
+            follow: ["video.voisine.fr"],
+          }),
+          executable: true,
+        },
+      ],
+      entrypoints: ["/bin/bash", "/socle/follow.sh"],
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      wait: false,
+      waitTimeout: 600,
+    });
+    expect(secretPaths(job.raw)).toEqual(["envs"]);
+    expect(job.dependencies).toContain(app.urn);
+    expect(job.options?.deleteBeforeReplace).toBe(true);
+    expect(pt.follow?.job).toBeDefined();
   });
 
   it("routes video.<domain> to the container, with a large body limit", () => {
@@ -297,107 +342,7 @@ describe("PeerTube under the mock engine", () => {
     expect(env.SOCLE_OIDC_CLIENT_SECRET).toBeUndefined();
     expect(Object.keys(env).filter((k) => k.startsWith("PEERTUBE_SMTP"))).toEqual([]);
     expect(rec.names(T.client)).toEqual([]);
-  });
-});
-
-describe("PeerTube hostname immutability", () => {
-  const message =
-    'PeerTube demo: the hostname cannot change ("video.demo.localhost" → "tv.demo.localhost"). ' +
-    "PeerTube keeps it in every federated URL and in its database. " +
-    'Set the domain back to "video.demo.localhost", or deploy a new instance and move the videos by hand.';
-
-  it("accepts a first deployment and an unchanged hostname", () => {
-    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", undefined)).not.toThrow();
-    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", null)).not.toThrow();
-    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", "")).not.toThrow();
-    expect(() => checkPeertubeHostname("demo", "video.demo.localhost", "video.demo.localhost")).not.toThrow();
-  });
-
-  it("refuses a changed hostname with an exact message, before any child exists", () => {
-    expect(() => checkPeertubeHostname("demo", "tv.demo.localhost", "video.demo.localhost")).toThrow(message);
-    rec.reset();
-    expect(
-      () =>
-        new PeerTube("x-peertube", {
-          tenant: "demo",
-          domain: "tv.demo.localhost",
-          platform,
-          adminEmail: "dsi@demo.localhost",
-          previousHostname: "video.demo.localhost",
-        }),
-    ).toThrow(message);
-    expect(rec.resources.filter((r) => r.name.startsWith("x-peertube"))).toEqual([]);
-  });
-
-  it("refuses it when the previous hostname is an output: the container never reaches the engine", () => {
-    // Run in a child process: the failed registration is an unhandled rejection
-    // under the mock engine (in a real `pulumi up`, the update fails with it).
-    const repo = resolvePath(fileURLToPath(new URL(".", import.meta.url)), "../..");
-    const dir = mkdtempSync(join(tmpdir(), "pt-gate-"));
-    const script = join(dir, "gate.mts");
-    writeFileSync(
-      script,
-      [
-        `import * as pulumi from ${JSON.stringify(`${repo}/node_modules/@pulumi/pulumi/index.js`)};`,
-        `import { installMocks, settle } from ${JSON.stringify(`${repo}/tests/unit/mocks.ts`)};`,
-        `import { LocalDockerHost } from ${JSON.stringify(`${repo}/components/hosts/local-docker-host.ts`)};`,
-        `import { Platform } from ${JSON.stringify(`${repo}/components/platform/platform.ts`)};`,
-        `import { PeerTube } from ${JSON.stringify(`${repo}/components/apps/peertube.ts`)};`,
-        "const errors: string[] = [];",
-        "process.on('unhandledRejection', (e) => { errors.push((e as Error).message); });",
-        "const rec = await installMocks();",
-        "const platform = new Platform('p', { host: new LocalDockerHost('local') });",
-        "const previous = pulumi.output({ demo: 'video.demo.localhost' }).apply((m) => m.demo);",
-        "new PeerTube('y-peertube', { tenant: 'demo', domain: 'tv.demo.localhost', platform,",
-        "  adminEmail: 'dsi@demo.localhost', previousHostname: previous });",
-        "await settle(); await new Promise((r) => setTimeout(r, 300));",
-        "console.log(JSON.stringify({ errors: [...new Set(errors)],",
-        "  containers: rec.names('docker:index/container:Container') }));",
-      ].join("\n"),
-    );
-    const r = spawnSync(join(repo, "node_modules/.bin/tsx"), [script], { encoding: "utf8", cwd: repo });
-    expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { errors: string[]; containers: string[] };
-    expect(out.errors.length).toBeGreaterThan(0);
-    for (const e of out.errors) expect(e).toContain(message);
-    // the database and cache may be declared; the PeerTube container is not
-    expect(out.containers).not.toContain("y-peertube-app");
-    expect(out.containers).toContain("y-peertube-redis-container");
-  });
-
-  it("reads the previous hostnames from a StackReference to the stack itself", async () => {
-    rec.reset();
-    const prev = previousPeertubeHostnames();
-    await settle();
-    const ref = rec.byType("pulumi:pulumi:StackReference");
-    expect(ref.map((r) => [r.name, r.inputs.name])).toEqual([
-      ["socle-self-peertubeHostnames", "organization/socle/test"],
-    ]);
-    expect(await resolve(prev)).toEqual({});
-  });
-});
-
-describe("validatePeerTubeArgs", () => {
-  const ok = { tenant: "demo", domain: "video.demo.localhost", adminEmail: "dsi@demo.localhost" };
-  it.each([
-    [{ tenant: "Demo" }, 'PeerTube: tenant "Demo" is not a slug'],
-    [
-      { domain: "https://video.x" },
-      'PeerTube demo: domain "https://video.x" is not a lower-case domain name',
-    ],
-    [{ adminEmail: "x" }, 'PeerTube demo: adminEmail "x" is not an email'],
-    [
-      { smtp: { host: "m a", port: 25, from: "a@b.fr" } },
-      'PeerTube demo: smtp.host "m a" is not a host name',
-    ],
-    [{ smtp: { host: "mail", port: 0, from: "a@b.fr" } }, "PeerTube demo: smtp.port 0 is not a port"],
-    [{ smtp: { host: "mail", port: 25, from: "nope" } }, 'PeerTube demo: smtp.from "nope" is not an email'],
-    [{ memoryMb: 10 }, "PeerTube demo: memoryMb must be an integer >= 64, got 10"],
-    [
-      { federation: { follow: ["video.demo.localhost"], autoFollowBack: false, redundancy: false } },
-      "peertube federation: an instance cannot follow itself (video.demo.localhost)",
-    ],
-  ])("refuses %j", (partial, msg) => {
-    expect(() => validatePeerTubeArgs({ ...ok, ...partial })).toThrow(msg);
+    // nobody to follow: no follow job
+    expect(rec.names(T.container).filter((n) => n.endsWith("-follow"))).toEqual([]);
   });
 });
