@@ -81,44 +81,42 @@ export async function backupGroup(
       const err = await runHook(h.container, h.command);
       if (err) throw new Error(`pre hook failed: ${err}`);
     }
-    for (const d of g.dumps) {
-      if (session.interrupted) throw new Error(`interrupted by ${session.interrupted}`);
-      out.step(`${key}: dump ${d.engine}:${d.database} in ${d.container}`);
-      const image = (await inspectOne(d.container))?.image ?? "unknown";
-      const info = await databaseInfo(d.container, d.engine, d.database);
-      const tables = await rowCounts(d.container, d.engine, d.database);
-      const file = dumpPath(g.tenant, g.service, d.database, d.engine);
-      const s = await dumpDatabase(
-        ctx,
-        d.container,
-        d.engine,
-        d.database,
-        file,
-        tagArgs(tagsFor(g.tenant, g.service, g.version, "dump"), host),
-        out,
-      );
-      dumps.push({
-        engine: d.engine,
-        database: d.database,
-        container: d.container,
-        image,
-        info,
-        snapshot: s.snapshot,
-        path: `/${file}`,
-        bytes: s.bytes,
-        sha256: s.sha256,
-        tables,
-      });
-      res.dumps.push({
-        engine: d.engine,
-        database: d.database,
-        snapshot: s.snapshot,
-        bytes: s.bytes,
-        tables: Object.keys(tables).length,
-        rows: Object.values(tables).reduce((a, b) => a + b, 0),
-      });
-    }
-    if (g.volumes.length > 0) {
+    // Dumps and volumes run side by side (restic allows concurrent backups):
+    // the maintenance window is the longer of the two, not their sum.
+    const dumpTask = (async () => {
+      for (const d of g.dumps) {
+        if (session.interrupted) throw new Error(`interrupted by ${session.interrupted}`);
+        out.step(`${key}: dump ${d.engine}:${d.database} in ${d.container}`);
+        const image = (await inspectOne(d.container))?.image ?? "unknown";
+        const info = await databaseInfo(d.container, d.engine, d.database);
+        const tables = await rowCounts(d.container, d.engine, d.database);
+        const file = dumpPath(g.tenant, g.service, d.database, d.engine);
+        const tags = tagArgs(tagsFor(g.tenant, g.service, g.version, "dump"), host);
+        const s = await dumpDatabase(ctx, d.container, d.engine, d.database, file, tags, out);
+        dumps.push({
+          engine: d.engine,
+          database: d.database,
+          container: d.container,
+          image,
+          info,
+          snapshot: s.snapshot,
+          path: `/${file}`,
+          bytes: s.bytes,
+          sha256: s.sha256,
+          tables,
+        });
+        res.dumps.push({
+          engine: d.engine,
+          database: d.database,
+          snapshot: s.snapshot,
+          bytes: s.bytes,
+          tables: Object.keys(tables).length,
+          rows: Object.values(tables).reduce((a, b) => a + b, 0),
+        });
+      }
+    })();
+    const volumeTask = (async () => {
+      if (g.volumes.length === 0) return;
       if (session.interrupted) throw new Error(`interrupted by ${session.interrupted}`);
       out.step(`${key}: volumes ${g.volumes.join(", ")}`);
       volumes = await backupVolumes(session, g, host, out);
@@ -129,7 +127,9 @@ export async function backupGroup(
         bytes: volumes.records.reduce((a, v) => a + v.bytes, 0),
         addedBytes: volumes.added,
       };
-    }
+    })();
+    const settled = await Promise.allSettled([dumpTask, volumeTask]);
+    for (const r of settled) if (r.status === "rejected") res.errors.push(errorMessage(r.reason));
   } catch (e) {
     res.errors.push(errorMessage(e));
   } finally {

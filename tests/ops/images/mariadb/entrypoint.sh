@@ -13,6 +13,7 @@ if [ ! -d /var/lib/mysql/mysql ]; then
   until mariadb-admin --socket=/run/mysqld/init.sock ping >/dev/null 2>&1; do
     i=$((i + 1)); [ "$i" -lt 60 ] || { echo "mariadb did not start" >&2; exit 1; }; sleep 0.5
   done
+  # shellcheck disable=SC2016 # backticks are SQL quoting, not command substitution
   {
     printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$MARIADB_ROOT_PASSWORD"
     printf "CREATE USER 'root'@'%%' IDENTIFIED BY '%s'; GRANT ALL ON *.* TO 'root'@'%%' WITH GRANT OPTION;\n" "$MARIADB_ROOT_PASSWORD"
