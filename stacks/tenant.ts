@@ -173,7 +173,8 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
       federation: {
         follow: federation ? ctx.siblings.peertube : [],
         autoFollowBack: federation,
-        redundancy: federation && ctx.siblings.peertube.length > 0,
+        // not tied to the siblings' count: a second town must not change the first one's instance
+        redundancy: federation,
       },
     });
     routes.push(...pt.routes);

@@ -98,7 +98,8 @@ export class PeerTubeChannel extends pulumi.ComponentResource {
         ],
         entrypoints: ["/bin/bash", PEERTUBE_CHANNEL_DEFAULTS.script],
       },
-      { parent: this, dependsOn: [args.instance] },
+      // a fixed container name: the old job must go before its replacement is created
+      { parent: this, dependsOn: [args.instance], deleteBeforeReplace: true },
     );
     // Released (and exported) only once the job exited 0: a failed job fails the deployment.
     this.password = gateOnExit(password, job, containerName, "PeerTube account creation");

@@ -92,6 +92,7 @@ describe("EPCI: 40 towns on three Proxmox nodes", () => {
     for (const j of jobs) {
       expect(j.provider).toContain(`::${home}-docker::`);
       expect(j.inputs.restart).toBe("no");
+      expect(j.options?.deleteBeforeReplace, j.name).toBe(true);
       expect(Object.keys(envOf(j)).sort()).toEqual(["PT_ROOT_PASSWORD", "SOCLE_ACCOUNT_PASSWORD"]);
     }
     expect(result.tenants["commune-007"]!.urls.peertube).toBe(
