@@ -18,6 +18,7 @@ export async function probe(ctx: HelperContext, container: string, spec: HealthS
     script: HTTP_PROBE_SCRIPT,
     args: [`http://127.0.0.1:${spec.port}${spec.path}`],
     network: `container:${container}`,
+    noRepository: true,
   });
   return r.code === 0;
 }

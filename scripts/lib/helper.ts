@@ -48,6 +48,8 @@ export interface HelperSpec {
   network?: string;
   /** Extra env for the container (names → values, passed by name). */
   env?: Record<string, string>;
+  /** No repository, password or cache (e.g. a health probe). */
+  noRepository?: boolean;
 }
 
 let seq = 0;
@@ -62,6 +64,7 @@ export function newRunId(now = Date.now(), pid = process.pid): string {
 
 /** The docker client's env for a helper: the secrets travel here, not in argv. */
 export function helperClientEnv(ctx: HelperContext, spec: HelperSpec): Record<string, string> {
+  if (spec.noRepository) return { ...spec.env };
   return {
     RESTIC_PASSWORD: ctx.repo.password,
     RESTIC_REPOSITORY: ctx.repo.localPath ?? ctx.repo.url,
@@ -82,8 +85,13 @@ export function helperArgv(ctx: HelperContext, spec: HelperSpec, name: string, e
   );
   argv.push("--memory", ctx.memory);
   if (spec.stdin) argv.push("-i");
-  argv.push("-e", "RESTIC_PASSWORD", "-e", "RESTIC_REPOSITORY", "-e", "RESTIC_CACHE_DIR=/cache");
   for (const k of Object.keys(spec.env ?? {}).sort()) argv.push("-e", k);
+  if (spec.noRepository) {
+    argv.push("--network", spec.network ?? "none");
+    argv.push("--entrypoint", "sh", ctx.image, "-c", spec.script, "sh", ...(spec.args ?? []));
+    return argv;
+  }
+  argv.push("-e", "RESTIC_PASSWORD", "-e", "RESTIC_REPOSITORY", "-e", "RESTIC_CACHE_DIR=/cache");
   for (const k of Object.keys(env).sort()) if (PASSTHROUGH.test(k)) argv.push("-e", k);
   argv.push("-v", `${CACHE_VOLUME}:/cache`);
   if (ctx.repo.localPath) {

@@ -164,6 +164,40 @@ describe("helper containers", () => {
     ]);
   });
 
+  it("a probe helper gets no repository, password or cache", () => {
+    const spec = {
+      script: 'exec wget -q -O /dev/null "$1"',
+      args: ["http://127.0.0.1:80/status.php"],
+      network: "container:demo-nextcloud",
+      noRepository: true,
+    };
+    expect(helperClientEnv(ctx, spec)).toEqual({});
+    expect(helperArgv(ctx, spec, "p", {})).toEqual([
+      "docker",
+      "run",
+      "--rm",
+      "--init",
+      "--name",
+      "p",
+      // no --hostname: docker refuses it with a container: network
+      "--label",
+      "socle.helper.repository=k1",
+      "--label",
+      "socle.helper.run=run1",
+      "--memory",
+      "2g",
+      "--network",
+      "container:demo-nextcloud",
+      "--entrypoint",
+      "sh",
+      "restic/restic:0.18.1",
+      "-c",
+      spec.script,
+      "sh",
+      "http://127.0.0.1:80/status.php",
+    ]);
+  });
+
   it("mounts volumes read-only for backups; remote repositories get the backend env by name and a network", () => {
     const remote: HelperContext = {
       ...ctx,
