@@ -98,6 +98,7 @@ describe.skipIf(!ready)("socle restore: snapshot choice, dry run, repository gua
     );
     expect(r.errors).toEqual([]);
     expect(r.groups[0]!.manifest).toBe(first.manifest);
+    expect(r.groups[0]!.unhealthy).toEqual([]);
     expect(volumeSums("rg-data")).toBe(first.sums);
     expect(psql(PG, "app", "select count(*) from t")).toBe("1000");
     const latest = await withEnv(env, () => restore({ repo, tenant: "rg", out, healthTimeout: 60 }));
