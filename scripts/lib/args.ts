@@ -23,8 +23,13 @@ export const COMMON_HELP = `Common options:
 Environment: DOCKER_HOST (the engine, e.g. ssh://root@host), SOCLE_HELPER_IMAGE (restic helper image),
   SOCLE_STATE_DIR (lock directory, default /run/socle).`;
 
+type StrictConfig<T> = { args: string[]; options: T; strict: true; allowPositionals: false };
+
 /** parseArgs with strict checking; unknown options become usage errors. */
-export function parseStrict<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+export function parseStrict<T extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  options: T,
+): ReturnType<typeof nodeParseArgs<StrictConfig<T>>> {
   try {
     return nodeParseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (e) {
