@@ -42,6 +42,10 @@ bash tests/ops/images/build-all.sh
 
 log "typecheck"
 npx tsc --noEmit
+log "library build (what import … from \"socle\" loads)"
+build_dir=$(mktemp -d)
+npx tsc -p tsconfig.build.json --outDir "$build_dir"
+rm -rf "$build_dir"
 log "lint"
 npx eslint .
 npx prettier --check .
