@@ -10,6 +10,7 @@ import * as restore from "./restore.js";
 import * as drill from "./drill.js";
 import * as exportSite from "./export-site.js";
 import * as update from "./update.js";
+import * as report from "./report.js";
 
 export interface CommandResult {
   exitCode: number;
@@ -31,6 +32,7 @@ export const COMMANDS: Record<string, { summary: string; module: CommandModule }
     summary: "plan or apply updates: per-app rules, backups, canary waves, rollback",
     module: update,
   },
+  report: { summary: "capacity report (table and SVG) from the stack outputs", module: report },
 };
 
 export function usage(): string {
