@@ -48,21 +48,40 @@ export function renderCapacityTable(rows: CapacityRow[]): string {
   return [line(header), ...body.map(line)].join("\n") + "\n";
 }
 
-/** A horizontal bar per host (declared / available), tenants listed under each bar. */
+/** Words joined into lines of at most `width` characters (a word longer than that stands alone). */
+export function wrapWords(words: string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A horizontal bar per host (declared / available), the tenants listed under each bar (wrapped). */
 export function renderCapacitySvg(rows: CapacityRow[], title = "Socle capacity"): string {
-  const width = 900;
+  const width = 1000;
   const barX = 140;
   const barW = 600;
-  const rowH = 70;
-  const height = 60 + rows.length * rowH + 20;
+  const lineH = 14;
+  const wrapped = rows.map((r) => {
+    const words = [...r.shared.map((s) => `[${s}]`), ...r.tenants];
+    return words.length > 0 ? wrapWords(words, 120) : ["no tenant"];
+  });
+  const rowHeights = wrapped.map((lines) => 36 + lines.length * lineH + 10);
+  const height = 60 + rowHeights.reduce((a, b) => a + b, 0) + 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
     `<title>${esc(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="20" y="30" font-size="18" font-weight="bold">${esc(title)}</text>`,
   ];
+  let y = 50;
   rows.forEach((r, i) => {
-    const y = 50 + i * rowH;
     const ratio = r.capacityMb > 0 ? r.declaredMb / r.capacityMb : 1;
     const fill = ratio > 1 ? "#c0392b" : ratio > 0.85 ? "#e67e22" : "#27ae60";
     const used = Math.round(Math.min(ratio, 1) * barW);
@@ -71,10 +90,12 @@ export function renderCapacitySvg(rows: CapacityRow[], title = "Socle capacity")
       `<rect x="${barX}" y="${y + 4}" width="${barW}" height="20" fill="#ecf0f1" stroke="#7f8c8d"/>`,
       `<rect x="${barX}" y="${y + 4}" width="${used}" height="20" fill="${fill}"/>`,
       `<text x="${barX + barW + 10}" y="${y + 18}">${r.declaredMb} / ${r.capacityMb} MiB (${pct(r)}%)</text>`,
-      `<text x="${barX}" y="${y + 42}" font-size="11" fill="#2c3e50">${esc(
-        [...r.shared.map((s) => `[${s}]`), ...r.tenants].join(" ") || "no tenant",
-      )}</text>`,
+      ...wrapped[i]!.map(
+        (line, k) =>
+          `<text x="${barX}" y="${y + 42 + k * lineH}" font-size="11" fill="#2c3e50">${esc(line)}</text>`,
+      ),
     );
+    y += rowHeights[i]!;
   });
   parts.push("</svg>");
   return parts.join("\n") + "\n";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderCapacitySvg, renderCapacityTable } from "../../templates/capacity-report.js";
+import { renderCapacitySvg, renderCapacityTable, wrapWords } from "../../templates/capacity-report.js";
 
 const rows = [
   { host: "apps1", capacityMb: 15360, declaredMb: 9140, tenants: ["a", "b"], shared: ["keycloak"] },
@@ -31,5 +31,17 @@ describe("capacity report", () => {
     const opens = (svg.match(/<(svg|text|title)\b/g) ?? []).length;
     const closes = (svg.match(/<\/(svg|text|title)>/g) ?? []).length;
     expect(opens).toBe(closes);
+  });
+
+  it("wraps a long list of towns under its bar, and grows the picture to fit", () => {
+    expect(wrapWords(["aa", "bb", "cc", "dddddd"], 5)).toEqual(["aa bb", "cc", "dddddd"]);
+    const towns = Array.from({ length: 40 }, (_, i) => `commune-${String(i + 1).padStart(3, "0")}`);
+    const one = renderCapacitySvg([{ ...rows[0]!, tenants: ["a"] }]);
+    const many = renderCapacitySvg([{ ...rows[0]!, tenants: towns }]);
+    const heightOf = (svg: string) => Number(/height="(\d+)"/.exec(svg)![1]);
+    const lines = wrapWords(["[keycloak]", ...towns], 120);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(many).toContain(`>${line}</text>`);
+    expect(heightOf(many) - heightOf(one)).toBe((lines.length - 1) * 14);
   });
 });
