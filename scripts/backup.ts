@@ -28,6 +28,7 @@ import {
 } from "./lib/session.js";
 import { ensureRepository, listSnapshots } from "./lib/steps.js";
 import { restic } from "./lib/helper.js";
+import { allInOrder } from "./lib/exec.js";
 import { backupGroup, type GroupResult } from "./lib/backup-group.js";
 
 export interface BackupOptions {
@@ -177,9 +178,11 @@ export async function main(options: BackupOptions = {}): Promise<BackupResult> {
       result.exitCode = EXIT.ok;
       return result;
     }
-    const created = await ensureRepository(session.ctx, options.init ?? true, out);
+    const [created, host] = await allInOrder([
+      ensureRepository(session.ctx, options.init ?? true, out),
+      engineName(),
+    ]);
     if (created === "created") result.repositoryCreated = true;
-    const host = await engineName();
     for (const g of groups) {
       if (session.interrupted) break;
       const r = await backupGroup(session, g, host, out);

@@ -10,6 +10,7 @@ import { COMMON_HELP, COMMON_OPTIONS, intOption, nameOption, parseStrict } from 
 import { appContainers, groupContainers, groupKey, type BackupGroup } from "./lib/discovery.js";
 import { dockerOk, listLabelled, volumeMountpoint } from "./lib/docker.js";
 import { EXIT, EXIT_HELP, SocleError, errorMessage, type ExitCode } from "./lib/errors.js";
+import { allInOrder } from "./lib/exec.js";
 import { runHelper } from "./lib/helper.js";
 import { LABELS } from "../components/labels.js";
 import { waitHealthy } from "./lib/health.js";
@@ -138,14 +139,14 @@ export async function main(options: RestoreOptions): Promise<RestoreResult> {
       "kind=manifest",
       ...(options.service ? [`service=${options.service}`] : []),
     ];
-    const manifests = await listSnapshots(session.ctx, tags);
+    const [manifests, labelled] = await allInOrder([listSnapshots(session.ctx, tags), listLabelled()]);
     const services = [...new Set(manifests.map((m) => tagValue(m, "service")!))].sort();
     if (services.length === 0) {
       throw new SocleError(
         `no complete backup of ${options.tenant}${options.service ? `/${options.service}` : ""} in ${session.ctx.repo.url}`,
       );
     }
-    const engine = groupContainers(await listLabelled(), { tenant: options.tenant });
+    const engine = groupContainers(labelled, { tenant: options.tenant });
     const plan: { group: BackupGroup; manifestId: string; manifest: Manifest; time: string }[] = [];
     for (const service of services) {
       const snap = selectManifest(
@@ -252,32 +253,11 @@ async function restoreGroup(
       out.step(
         `${key}: restoring volumes ${m.volumes.map((v) => v.name).join(", ")} from ${m.volumeSnapshot}`,
       );
-      const names = m.volumes.map((v) => v.name);
-      const r = await runHelper(ctx, "restore", {
-        script: VOLUME_RESTORE_SCRIPT,
-        args: [m.volumeSnapshot, ...names],
-        mounts: names.map((n) => ({ volume: n, target: `${VOLUMES_ROOT}/${n}` })),
-      });
-      if (r.code !== 0) throw resticError(`restoring volumes ${names.join(", ")}`, ctx.repo.url, r.stderr);
-      res.volumes = names;
     }
-    for (const d of m.dumps) {
-      out.step(`${key}: recreating ${d.engine}:${d.database} in ${d.container} and loading ${d.snapshot}`);
-      const loaded = await loadDatabase(
-        ctx,
-        d.container,
-        d.engine,
-        d.database,
-        d.info,
-        d.snapshot,
-        d.path,
-        out,
-      );
-      if (loaded.sha256 !== d.sha256) {
-        throw new SocleError(`dump ${d.database} from ${d.snapshot} does not match its recorded sha256`);
-      }
-      res.databases.push(`${d.engine}:${d.database}`);
-    }
+    // Volumes and databases are independent: restored side by side (the
+    // service is stopped), every step awaited, the first failure reported.
+    await allInOrder([restoreVolumes(ctx, m), loadDumps(ctx, key, m, res, out)]);
+    if (m.volumes.length > 0 && m.volumeSnapshot) res.volumes = m.volumes.map((v) => v.name);
     if (res.stopped.length > 0) {
       out.step(`${key}: starting ${res.stopped.join(", ")}`);
       await dockerOk(["start", ...res.stopped]);
@@ -300,6 +280,43 @@ async function restoreGroup(
   }
   res.ok = res.errors.length === 0;
   return res;
+}
+
+async function restoreVolumes(ctx: Session["ctx"], m: Manifest): Promise<void> {
+  if (m.volumes.length === 0 || !m.volumeSnapshot) return;
+  const names = m.volumes.map((v) => v.name);
+  const r = await runHelper(ctx, "restore", {
+    script: VOLUME_RESTORE_SCRIPT,
+    args: [m.volumeSnapshot, ...names],
+    mounts: names.map((n) => ({ volume: n, target: `${VOLUMES_ROOT}/${n}` })),
+  });
+  if (r.code !== 0) throw resticError(`restoring volumes ${names.join(", ")}`, ctx.repo.url, r.stderr);
+}
+
+async function loadDumps(
+  ctx: Session["ctx"],
+  key: string,
+  m: Manifest,
+  res: RestoredGroup,
+  out: Output,
+): Promise<void> {
+  for (const d of m.dumps) {
+    out.step(`${key}: recreating ${d.engine}:${d.database} in ${d.container} and loading ${d.snapshot}`);
+    const loaded = await loadDatabase(
+      ctx,
+      d.container,
+      d.engine,
+      d.database,
+      d.info,
+      d.snapshot,
+      d.path,
+      out,
+    );
+    if (loaded.sha256 !== d.sha256) {
+      throw new SocleError(`dump ${d.database} from ${d.snapshot} does not match its recorded sha256`);
+    }
+    res.databases.push(`${d.engine}:${d.database}`);
+  }
 }
 
 export function report(r: RestoreResult): string[] {

@@ -94,3 +94,13 @@ export function tailLines(text: string, n = 5): string {
     .slice(-n)
     .join("\n");
 }
+
+/** Like Promise.all, but waits for every promise and rejects with the first failure in argument order. */
+export async function allInOrder<T extends readonly unknown[]>(ps: {
+  [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(ps);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

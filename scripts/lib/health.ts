@@ -31,12 +31,16 @@ export async function waitHealthy(
 ): Promise<string[]> {
   const until = Date.now() + timeoutMs;
   let failing = checks;
+  // A restarted service is often up within a second: poll at 0.25 s, then
+  // back off to every 2 s.
+  let pause = 250;
   while (failing.length > 0) {
     const next: typeof checks = [];
     for (const c of failing) if (!(await probe(ctx, c.container, c.spec))) next.push(c);
     failing = next;
     if (failing.length === 0 || Date.now() > until) break;
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 2000);
   }
   return failing.map((c) => c.container);
 }
