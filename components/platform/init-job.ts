@@ -1,5 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceContainer } from "../container.js";
+import type { DockerHost } from "../hosts/docker-host.js";
+import { generatedPassword } from "./password.js";
 
 /**
  * Helpers shared by `PostgresDatabase` and `MariadbDatabase` for their one-shot
@@ -57,4 +60,73 @@ export function initContainerName(tenant: string, service: string, explicit?: st
   if (!CONTAINER_NAME_RE.test(name))
     throw new Error(`db init: container name "${name}" is not a Docker name`);
   return name;
+}
+
+/** The tenant and service checks of both database components (`engine` names the component in the message). */
+export function validateDatabaseOwner(
+  engine: "postgres" | "mariadb",
+  args: { database: string; tenant: string; service: string },
+): void {
+  if (!/^[a-z0-9_][a-z0-9_-]*$/.test(args.tenant)) {
+    throw new Error(`${engine} database ${args.database}: tenant "${args.tenant}" is not a slug`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.service)) {
+    throw new Error(`${engine} database ${args.database}: service "${args.service}" is not a slug`);
+  }
+}
+
+/** What a database initialiser needs of its shared server (`PostgresServer`, `MariadbServer`). */
+export interface DatabaseServerLike {
+  readonly dockerHost: DockerHost;
+  readonly image: docker.RemoteImage;
+  readonly network: docker.Network;
+  readonly container: docker.Container;
+}
+
+export interface DatabaseInitArgs {
+  server: DatabaseServerLike;
+  containerName: string;
+  tenant: string;
+  service: string;
+  /** The rendered script of `templates/db-init.ts`. */
+  script: string;
+  /** The client's variable for the server's admin password (`PGPASSWORD`, `MYSQL_PWD`). */
+  adminPasswordEnv: string;
+  adminPassword: pulumi.Output<string>;
+}
+
+/**
+ * The children both database components declare: `${name}-password` (generated,
+ * secret) and `${name}-init`, a one-shot container (the server's image, attached so
+ * `pulumi up` waits for its exit) running `script` with the admin password and
+ * `DB_PASSWORD` in its environment only. The returned password is gated on the
+ * initialiser's exit code (`gateOnExit`).
+ */
+export function declareDatabaseInit(
+  name: string,
+  args: DatabaseInitArgs,
+  parent: pulumi.Resource,
+): { ready: docker.Container; password: pulumi.Output<string> } {
+  const password = generatedPassword(`${name}-password`, parent);
+  const server = args.server;
+  const ready = serviceContainer(
+    `${name}-init`,
+    {
+      host: server.dockerHost,
+      containerName: args.containerName,
+      image: server.image,
+      memoryMb: INIT_JOB_MEMORY_MB,
+      labels: { tenant: args.tenant, service: args.service, role: "job" },
+      envs: [
+        pulumi.interpolate`${args.adminPasswordEnv}=${args.adminPassword}`,
+        pulumi.interpolate`DB_PASSWORD=${password}`,
+      ],
+      networks: [{ network: server.network }],
+      uploads: [{ file: INIT_SCRIPT_PATH, content: args.script, executable: true }],
+      entrypoints: ["/bin/sh", INIT_SCRIPT_PATH],
+      oneShot: true,
+    },
+    { parent, dependsOn: [server.container], deleteBeforeReplace: true },
+  );
+  return { ready, password: gateOnExit(password, ready, args.containerName) };
 }

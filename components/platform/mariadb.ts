@@ -1,9 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { generatedPassword } from "./password.js";
-import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
-import { imageRef, pinned } from "../versions.js";
+import { pinned } from "../versions.js";
+import { declareDatabaseServer, validateServerMemoryMb } from "./db-server.js";
 
 export { MariadbDatabase, type MariadbDatabaseArgs } from "./mariadb-database.js";
 
@@ -43,9 +42,7 @@ export function validateMariadbServerArgs(args: MariadbServerArgs): void {
   if (args.version !== undefined && !/^[0-9]+(\.[0-9]+)*$/.test(args.version)) {
     throw new Error(`mariadb: version "${args.version}" is not a version number like 11.4.8`);
   }
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 256)) {
-    throw new Error(`mariadb: memoryMb must be an integer >= 256, got ${args.memoryMb}`);
-  }
+  validateServerMemoryMb("mariadb", args.memoryMb);
 }
 
 /**
@@ -82,41 +79,30 @@ export class MariadbServer extends pulumi.ComponentResource {
     this.version = args.version ?? pinned("mariadb");
     this.memoryMb = args.memoryMb ?? MARIADB_DEFAULTS.memoryMb;
 
-    const password = generatedPassword(`${name}-password`, this);
-    this.rootPassword = password;
-    this.image = pullImage(`${name}-image`, args.host, imageRef("mariadb", this.version), { parent: this });
-    const major = mariadbMajor(this.version);
-    this.volume = stateVolume(
-      `${name}-data-${major}`,
-      args.host,
-      mariadbVolumeName(this.version),
-      "_platform",
-      {
-        parent: this,
-      },
-    );
     const health = "healthcheck.sh --connect --innodb_initialized";
-    this.container = serviceContainer(
-      `${name}-container`,
+    const server = declareDatabaseServer(
+      name,
       {
+        engine: "mariadb",
         host: args.host,
-        containerName: this.containerName,
-        image: this.image,
+        network: args.network,
+        version: this.version,
         memoryMb: this.memoryMb,
-        labels: {
-          tenant: "_platform",
-          service: "mariadb",
-          role: "db",
-          version: this.version,
-          health: `cmd:${health}`,
-        },
-        envs: [pulumi.interpolate`MARIADB_ROOT_PASSWORD=${password}`, "MARIADB_AUTO_UPGRADE=1"],
-        networks: [{ network: args.network, aliases: [MARIADB_DEFAULTS.alias] }],
-        volumes: [{ volume: this.volume, containerPath: MARIADB_DEFAULTS.dataPath }],
-        healthcheck: { tests: ["CMD", ...health.split(" ")], interval: "10s", startPeriod: "60s" },
+        containerName: this.containerName,
+        alias: MARIADB_DEFAULTS.alias,
+        major: mariadbMajor(this.version),
+        volumeName: mariadbVolumeName(this.version),
+        dataPath: MARIADB_DEFAULTS.dataPath,
+        envs: (password) => [pulumi.interpolate`MARIADB_ROOT_PASSWORD=${password}`, "MARIADB_AUTO_UPGRADE=1"],
+        health,
+        healthTests: ["CMD", ...health.split(" ")],
       },
-      { parent: this, deleteBeforeReplace: true },
+      this,
     );
+    this.rootPassword = server.password;
+    this.image = server.image;
+    this.volume = server.volume;
+    this.container = server.container;
     this.registerOutputs({ containerName: this.containerName, version: this.version });
   }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
+import { cacheBudgetMb, validateCacheArgs } from "./cache-args.js";
 
 export const MEMCACHED_DEFAULTS = {
   memoryMb: 64,
@@ -25,18 +26,11 @@ export interface MemcachedArgs {
 
 /** Item memory (`-m`) in MiB: three quarters of the limit (connections and slabs need the rest). */
 export function memcachedItemMemoryMb(memoryMb: number): number {
-  return Math.floor((memoryMb * 3) / 4);
+  return cacheBudgetMb(memoryMb);
 }
 
 export function validateMemcachedArgs(args: MemcachedArgs): void {
-  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(args.containerName)) {
-    throw new Error(`memcached: containerName "${args.containerName}" is not a container name`);
-  }
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 16)) {
-    throw new Error(
-      `memcached ${args.containerName}: memoryMb must be an integer >= 16, got ${args.memoryMb}`,
-    );
-  }
+  validateCacheArgs("memcached", args, 16);
 }
 
 /**

@@ -1,9 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderPostgresInit, validateDbInitArgs } from "../../templates/db-init.js";
-import { serviceContainer } from "../container.js";
-import { generatedPassword } from "./password.js";
-import { gateOnExit, INIT_JOB_MEMORY_MB, INIT_SCRIPT_PATH, initContainerName } from "./init-job.js";
+import { declareDatabaseInit, initContainerName, validateDatabaseOwner } from "./init-job.js";
 import type { PostgresServer } from "./postgres.js";
 
 export interface PostgresDatabaseArgs {
@@ -27,12 +25,7 @@ export function validatePostgresDatabaseArgs(args: PostgresDatabaseArgs): void {
     user: args.user ?? args.database,
     extensions: args.extensions ?? [],
   });
-  if (!/^[a-z0-9_][a-z0-9_-]*$/.test(args.tenant)) {
-    throw new Error(`postgres database ${args.database}: tenant "${args.tenant}" is not a slug`);
-  }
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.service)) {
-    throw new Error(`postgres database ${args.database}: service "${args.service}" is not a slug`);
-  }
+  validateDatabaseOwner("postgres", args);
 }
 
 /**
@@ -71,33 +64,26 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     this.user = args.user ?? args.database;
     this.initContainerName = initContainerName(args.tenant, args.service, args.containerName);
 
-    const password = generatedPassword(`${name}-password`, this);
-    const script = renderPostgresInit({
-      host: server.hostname,
-      database: this.database,
-      user: this.user,
-      extensions: args.extensions ?? [],
-    });
-    this.ready = serviceContainer(
-      `${name}-init`,
+    const init = declareDatabaseInit(
+      name,
       {
-        host: server.dockerHost,
+        server,
         containerName: this.initContainerName,
-        image: server.image,
-        memoryMb: INIT_JOB_MEMORY_MB,
-        labels: { tenant: args.tenant, service: args.service, role: "job" },
-        envs: [
-          pulumi.interpolate`PGPASSWORD=${server.superuserPassword}`,
-          pulumi.interpolate`DB_PASSWORD=${password}`,
-        ],
-        networks: [{ network: server.network }],
-        uploads: [{ file: INIT_SCRIPT_PATH, content: script, executable: true }],
-        entrypoints: ["/bin/sh", INIT_SCRIPT_PATH],
-        oneShot: true,
+        tenant: args.tenant,
+        service: args.service,
+        script: renderPostgresInit({
+          host: server.hostname,
+          database: this.database,
+          user: this.user,
+          extensions: args.extensions ?? [],
+        }),
+        adminPasswordEnv: "PGPASSWORD",
+        adminPassword: server.superuserPassword,
       },
-      { parent: this, dependsOn: [server.container], deleteBeforeReplace: true },
+      this,
     );
-    this.password = gateOnExit(password, this.ready, this.initContainerName);
+    this.ready = init.ready;
+    this.password = init.password;
     this.registerOutputs({ database: this.database, user: this.user, password: this.password });
   }
 }

@@ -1,9 +1,8 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { generatedPassword } from "./password.js";
-import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
-import { imageRef, pinned } from "../versions.js";
+import { pinned } from "../versions.js";
+import { declareDatabaseServer, validateServerMemoryMb } from "./db-server.js";
 
 export { PostgresDatabase, type PostgresDatabaseArgs } from "./postgres-database.js";
 
@@ -64,9 +63,7 @@ export function validatePostgresServerArgs(args: PostgresServerArgs): void {
       throw new Error(`postgres: version "${args.version}" is older than ${POSTGRES_DEFAULTS.minMajor}`);
     }
   }
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 256)) {
-    throw new Error(`postgres: memoryMb must be an integer >= 256, got ${args.memoryMb}`);
-  }
+  validateServerMemoryMb("postgres", args.memoryMb);
 }
 
 /**
@@ -105,44 +102,33 @@ export class PostgresServer extends pulumi.ComponentResource {
     this.memoryMb = args.memoryMb ?? POSTGRES_DEFAULTS.memoryMb;
     this.dataPath = postgresDataPath(this.version);
 
-    const password = generatedPassword(`${name}-password`, this);
-    this.superuserPassword = password;
-    this.image = pullImage(`${name}-image`, args.host, imageRef("postgres", this.version), { parent: this });
-    const major = postgresMajor(this.version);
-    this.volume = stateVolume(
-      `${name}-data-${major}`,
-      args.host,
-      postgresVolumeName(this.version),
-      "_platform",
-      {
-        parent: this,
-      },
-    );
     const pgIsReady = `pg_isready -U ${POSTGRES_DEFAULTS.superuser}`;
-    this.container = serviceContainer(
-      `${name}-container`,
+    const server = declareDatabaseServer(
+      name,
       {
+        engine: "postgres",
         host: args.host,
-        containerName: this.containerName,
-        image: this.image,
+        network: args.network,
+        version: this.version,
         memoryMb: this.memoryMb,
-        labels: {
-          tenant: "_platform",
-          service: "postgres",
-          role: "db",
-          version: this.version,
-          health: `cmd:${pgIsReady}`,
-        },
-        envs: [
+        containerName: this.containerName,
+        alias: POSTGRES_DEFAULTS.alias,
+        major: postgresMajor(this.version),
+        volumeName: postgresVolumeName(this.version),
+        dataPath: this.dataPath,
+        envs: (password) => [
           `POSTGRES_USER=${POSTGRES_DEFAULTS.superuser}`,
           pulumi.interpolate`POSTGRES_PASSWORD=${password}`,
         ],
-        networks: [{ network: args.network, aliases: [POSTGRES_DEFAULTS.alias] }],
-        volumes: [{ volume: this.volume, containerPath: this.dataPath }],
-        healthcheck: { tests: ["CMD-SHELL", pgIsReady], interval: "10s", startPeriod: "60s" },
+        health: pgIsReady,
+        healthTests: ["CMD-SHELL", pgIsReady],
       },
-      { parent: this, deleteBeforeReplace: true },
+      this,
     );
+    this.superuserPassword = server.password;
+    this.image = server.image;
+    this.volume = server.volume;
+    this.container = server.container;
     this.registerOutputs({ containerName: this.containerName, version: this.version });
   }
 }

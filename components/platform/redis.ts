@@ -4,6 +4,7 @@ import { generatedPassword } from "./password.js";
 import { pullImage, serviceContainer } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
+import { cacheBudgetMb, validateCacheArgs } from "./cache-args.js";
 
 export const REDIS_DEFAULTS = {
   memoryMb: 128,
@@ -32,16 +33,11 @@ export interface RedisArgs {
 
 /** `maxmemory` in MiB: three quarters of the limit, leaving room for Redis' own overhead. */
 export function redisMaxmemoryMb(memoryMb: number): number {
-  return Math.floor((memoryMb * 3) / 4);
+  return cacheBudgetMb(memoryMb);
 }
 
 export function validateRedisArgs(args: RedisArgs): void {
-  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(args.containerName)) {
-    throw new Error(`redis: containerName "${args.containerName}" is not a container name`);
-  }
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 32)) {
-    throw new Error(`redis ${args.containerName}: memoryMb must be an integer >= 32, got ${args.memoryMb}`);
-  }
+  validateCacheArgs("redis", args, 32);
 }
 
 /**
