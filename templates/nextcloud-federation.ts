@@ -14,7 +14,7 @@
  *
  * Pure and deterministic (servers de-duplicated and sorted); no secret in it.
  */
-import { shellQuote } from "./nextcloud-hooks.js";
+import { shellQuote } from "./shell.js";
 
 export interface NextcloudFederationInput {
   /** The Nextcloud's own public URL, `https://cloud.…` (header comment, and refused as a trusted server). */

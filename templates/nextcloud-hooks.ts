@@ -14,6 +14,7 @@
  * environment (`SOCLE_OIDC_CLIENT_SECRET`, a Pulumi secret), so the uploaded
  * file holds no secret.
  */
+import { shellQuote } from "./shell.js";
 
 /** The two hook folders the same script is uploaded to. */
 export const NEXTCLOUD_HOOK_PATHS = [
@@ -84,10 +85,8 @@ export function validateNextcloudHooksInput(input: NextcloudHooksInput): void {
   }
 }
 
-/** POSIX single-quoting (inputs are validated; this keeps the script safe anyway). */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+/** POSIX single-quoting (re-exported from `templates/shell.ts`). */
+export { shellQuote };
 
 /** Renders the hook script (bash). */
 export function renderNextcloudHook(input: NextcloudHooksInput): string {

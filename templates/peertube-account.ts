@@ -6,7 +6,8 @@
  * user (with its channel) when missing, otherwise resets its password to the
  * stack's secret and its email. Secrets arrive as env vars, never in the text.
  */
-import { renderPeertubeLogin, shq } from "./peertube-config.js";
+import { renderPeertubeLogin } from "./peertube-config.js";
+import { shellQuote as shq } from "./shell.js";
 
 export interface PeertubeAccountArgs {
   /** `PEERTUBE_WEBSERVER_HOSTNAME` of the shared instance (the local OAuth client is served for it). */

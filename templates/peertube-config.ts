@@ -23,6 +23,8 @@
  *   inputs, so a town joining would otherwise replace every town's PeerTube.
  */
 import { stringify } from "yaml";
+import { HOST_RE } from "./names.js";
+import { shellQuote as shq } from "./shell.js";
 
 export interface PeertubeFederation {
   /** Sibling instances this one follows (host names, no scheme), e.g. `video.other-town.fr`. */
@@ -47,7 +49,6 @@ export const FEDERATION_DEFAULTS: Required<Omit<PeertubeFederation, "autoFollowI
   redundancySize: "10GB",
 };
 
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const SIZE_RE = /^[1-9][0-9]*(MB|GB|TB)$/;
 const HTTPS_URL_RE = /^https:\/\/[a-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~\-/%?=&]*)?$/;
 
@@ -148,11 +149,6 @@ export function renderPeertubeEntrypoint(): string {
     `exec ${PEERTUBE_FILES.imageEntrypoint} "$@"`,
     "",
   ].join("\n");
-}
-
-/** Single-quoted shell word (values are validated; this is defence in depth). */
-export function shq(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 const VERSION_RE = /^[0-9]+\.[0-9]+\.[0-9]+$/;

@@ -12,7 +12,9 @@
  * replaced. Pure render; bash with curl and node (both in the image); the
  * root password comes from the environment, never the text.
  */
-import { renderPeertubeLogin, shq } from "./peertube-config.js";
+import { renderPeertubeLogin } from "./peertube-config.js";
+import { shellQuote as shq } from "./shell.js";
+import { HOST_RE } from "./names.js";
 
 export interface PeertubeFollowArgs {
   /** `PEERTUBE_WEBSERVER_HOSTNAME` of the instance (the local OAuth client is served for it). */
@@ -26,8 +28,6 @@ export interface PeertubeFollowArgs {
 export const PEERTUBE_FOLLOW_ENV = { rootPassword: "PT_ROOT_PASSWORD" } as const;
 /** Where the job's script is uploaded (its entrypoint runs it with bash). */
 export const PEERTUBE_FOLLOW_SCRIPT = "/socle/follow.sh";
-
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** Throws an exact message for the first invalid input. */
 export function validatePeertubeFollowArgs(a: PeertubeFollowArgs): void {

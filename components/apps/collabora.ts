@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { pullImage, serviceContainer } from "../container.js";
 import type { Platform } from "../platform/platform.js";
 import type { Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
+import { generatedPassword } from "../platform/password.js";
 import { bashHttpProbe } from "./keycloak.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 export const COLLABORA_DEFAULTS = {
   version: pinned("collabora"),
@@ -36,17 +37,15 @@ export interface CollaboraArgs {
   memoryMb?: number;
 }
 
-const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-
 export function validateCollaboraArgs(args: Omit<CollaboraArgs, "platform">): void {
   const who = `Collabora ${args.tenant}`;
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(args.tenant)) {
+  if (!SLUG_RE.test(args.tenant)) {
     throw new Error(`Collabora: tenant "${args.tenant}" is not a slug ([a-z0-9-])`);
   }
-  if (!FQDN.test(args.domain))
+  if (!HOST_RE.test(args.domain))
     throw new Error(`${who}: domain "${args.domain}" is not a lower-case domain name`);
   const m = /^https:\/\/([^/:]+)$/.exec(args.nextcloudUrl);
-  if (!m || !FQDN.test(m[1]!)) {
+  if (!m || !HOST_RE.test(m[1]!)) {
     throw new Error(
       `${who}: nextcloudUrl "${args.nextcloudUrl}" must be https://<domain> without port or path`,
     );
@@ -92,12 +91,7 @@ export class Collabora extends pulumi.ComponentResource {
     this.containerName = `${args.tenant}-${d.service}`;
     this.aliasGroup = `${args.nextcloudUrl}:443`;
 
-    const admin = new random.RandomPassword(
-      `${name}-admin`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.adminPassword = pulumi.secret(admin.result);
+    this.adminPassword = generatedPassword(`${name}-admin`, this);
     const image = pullImage(`${name}-image`, args.platform.host, imageRef("collabora", version), {
       parent: this,
     });

@@ -1,11 +1,12 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { pullImage, serviceContainer } from "../container.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { isLocalHost, type Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
+import { generatedPassword } from "../platform/password.js";
+import { HOST_RE } from "../../templates/names.js";
 
 export const KEYCLOAK_DEFAULTS = {
   version: pinned("keycloak"),
@@ -31,10 +32,8 @@ export interface KeycloakArgs {
   memoryMb?: number;
 }
 
-const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-
 export function validateKeycloakArgs(args: Pick<KeycloakArgs, "domain" | "version" | "memoryMb">): void {
-  if (!FQDN.test(args.domain))
+  if (!HOST_RE.test(args.domain))
     throw new Error(`Keycloak: domain "${args.domain}" is not a lower-case domain name`);
   if (args.version !== undefined && !/^\d+\.\d+\.\d+$/.test(args.version)) {
     throw new Error(`Keycloak: version "${args.version}" is not x.y.z`);
@@ -107,12 +106,7 @@ export class Keycloak extends pulumi.ComponentResource {
       { server: platform.postgres, database: d.database, tenant: d.tenant, service: d.service },
       { parent: this },
     );
-    const admin = new random.RandomPassword(
-      `${name}-admin`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.adminPassword = pulumi.secret(admin.result);
+    this.adminPassword = generatedPassword(`${name}-admin`, this);
 
     const image = pullImage(`${name}-image`, platform.host, imageRef("keycloak", this.version), {
       parent: this,

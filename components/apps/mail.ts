@@ -13,6 +13,7 @@ import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { Platform } from "../platform/platform.js";
 import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 export const MAIL_DEFAULTS = {
   /** Postfix + Dovecot + rspamd (no ClamAV). */
@@ -55,9 +56,6 @@ export interface MailArgs {
   version?: string;
   memoryMb?: number;
 }
-
-const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** Pure validation; exact messages, before any child exists. */
 export function validateMailArgs(

@@ -1,12 +1,12 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
 import { isLocalHost, type Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
+import { generatedPassword } from "../platform/password.js";
 import {
   NEXTCLOUD_HOOK_PATHS,
   OIDC_SECRET_ENV,
@@ -16,6 +16,7 @@ import { Collabora, memoryMbFor as collaboraMemoryMbFor } from "./collabora.js";
 import { declareNextcloudFederationJob } from "./nextcloud-federation.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 export const NEXTCLOUD_DEFAULTS = {
   version: pinned("nextcloud"),
@@ -79,19 +80,17 @@ export interface NextcloudArgs {
   trustedProxies?: string[];
 }
 
-const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
-
 /** `cloud.demo.localhost` → `office.demo.localhost`. */
 export function defaultOfficeDomain(domain: string): string {
   return `office.${domain.slice(domain.indexOf(".") + 1)}`;
 }
 
 export function validateNextcloudArgs(args: Omit<NextcloudArgs, "platform" | "realm">): void {
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(args.tenant)) {
+  if (!SLUG_RE.test(args.tenant)) {
     throw new Error(`Nextcloud: tenant "${args.tenant}" is not a slug ([a-z0-9-])`);
   }
   const who = `Nextcloud ${args.tenant}`;
-  if (!FQDN.test(args.domain) || args.domain.split(".").length < 3) {
+  if (!HOST_RE.test(args.domain) || args.domain.split(".").length < 3) {
     throw new Error(`${who}: domain "${args.domain}" must be a sub-domain like cloud.<town domain>`);
   }
   if (args.version !== undefined && !/^\d+\.\d+\.\d+$/.test(args.version)) {
@@ -217,12 +216,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const admin = new random.RandomPassword(
-      `${name}-admin`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.adminPassword = pulumi.secret(admin.result);
+    this.adminPassword = generatedPassword(`${name}-admin`, this);
 
     const proxies: pulumi.Output<string[]> = args.trustedProxies
       ? pulumi.output([...args.trustedProxies])

@@ -1,6 +1,6 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedPassword } from "../platform/password.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 
 export interface OidcClientArgs {
@@ -58,6 +58,49 @@ export function validateOidcClientArgs(args: Omit<OidcClientArgs, "realm">): voi
 }
 
 /**
+ * A confidential client of `realm`, shared by `OidcClient` (login flow) and
+ * `SogoDirectory` (service account): a generated secret (`${name}-secret`,
+ * RandomPassword, returned as a secret output) and `${name}-client`, with the
+ * implicit flow and direct access grants off and exactly one of the standard
+ * (authorization code) flow or a service account on.
+ */
+export function confidentialClient(
+  name: string,
+  args: {
+    realm: KeycloakRealm;
+    clientId: string;
+    secretLength: number;
+    flow: "standard" | "serviceAccount";
+    /** The login flow's URLs (`rootUrl`, redirect URIs, web origins). */
+    urls?: Pick<
+      keycloak.openid.ClientArgs,
+      "rootUrl" | "baseUrl" | "validRedirectUris" | "validPostLogoutRedirectUris" | "webOrigins"
+    >;
+  },
+  parent: pulumi.Resource,
+): { client: keycloak.openid.Client; secret: pulumi.Output<string> } {
+  const secret = generatedPassword(`${name}-secret`, parent, args.secretLength);
+  const client = new keycloak.openid.Client(
+    `${name}-client`,
+    {
+      realmId: args.realm.realmId,
+      clientId: args.clientId,
+      name: args.clientId,
+      enabled: true,
+      accessType: "CONFIDENTIAL",
+      clientSecret: secret,
+      standardFlowEnabled: args.flow === "standard",
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      serviceAccountsEnabled: args.flow === "serviceAccount",
+      ...args.urls,
+    },
+    { parent, provider: args.realm.provider, dependsOn: args.realm.dependsOn },
+  );
+  return { client, secret };
+}
+
+/**
  * OidcClient — one confidential OpenID Connect client per app instance, in
  * its tenant's realm: standard (authorization code) flow only, exact redirect
  * URIs, a generated secret (RandomPassword, so Pulumi knows it as a secret and
@@ -81,35 +124,25 @@ export class OidcClient extends pulumi.ComponentResource {
     this.issuerUrl = args.realm.issuerUrl;
     this.discoveryUrl = args.realm.discoveryUrl;
 
-    const secret = new random.RandomPassword(
-      `${name}-secret`,
-      { length: OIDC_DEFAULTS.secretLength, special: false },
-      { parent: this },
-    );
-    this.clientSecret = pulumi.secret(secret.result);
-
-    const kcOpts = { parent: this, provider: args.realm.provider, dependsOn: args.realm.dependsOn };
-    const client = new keycloak.openid.Client(
-      `${name}-client`,
+    const { client, secret } = confidentialClient(
+      name,
       {
-        realmId: args.realm.realmId,
+        realm: args.realm,
         clientId: args.clientId,
-        name: args.clientId,
-        enabled: true,
-        accessType: "CONFIDENTIAL",
-        clientSecret: this.clientSecret,
-        standardFlowEnabled: true,
-        implicitFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        serviceAccountsEnabled: false,
-        rootUrl: args.rootUrl,
-        baseUrl: args.rootUrl,
-        validRedirectUris: [...args.redirectUris],
-        validPostLogoutRedirectUris: [...(args.postLogoutRedirectUris ?? [])],
-        webOrigins: [args.rootUrl],
+        secretLength: OIDC_DEFAULTS.secretLength,
+        flow: "standard",
+        urls: {
+          rootUrl: args.rootUrl,
+          baseUrl: args.rootUrl,
+          validRedirectUris: [...args.redirectUris],
+          validPostLogoutRedirectUris: [...(args.postLogoutRedirectUris ?? [])],
+          webOrigins: [args.rootUrl],
+        },
       },
-      kcOpts,
+      this,
     );
+    this.clientSecret = secret;
+    const kcOpts = { parent: this, provider: args.realm.provider, dependsOn: args.realm.dependsOn };
     for (const role of args.roles ?? []) {
       const r = new keycloak.Role(
         `${name}-role-${role.name}`,

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { pullImage, serviceContainer } from "../container.js";
 import type { Platform } from "../platform/platform.js";
 import { imageRef } from "../versions.js";
 import { gateOnExit } from "../platform/init-job.js";
+import { generatedPassword } from "../platform/password.js";
 import {
   PEERTUBE_ACCOUNT_ENV,
   renderPeertubeAccount,
@@ -67,12 +67,7 @@ export class PeerTubeChannel extends pulumi.ComponentResource {
     this.username = username;
     this.channel = channel;
     this.url = `${args.instance.url}/c/${channel}`;
-    const pw = new random.RandomPassword(
-      `${name}-password`,
-      { length: 24, special: false },
-      { parent: this },
-    );
-    const password = pulumi.secret(pw.result);
+    const password = generatedPassword(`${name}-password`, this, 24);
     const image = pullImage(`${name}-image`, args.platform.host, imageRef("peertube"), { parent: this });
     const containerName = `${args.tenant}-peertube-account`;
     const job = serviceContainer(

@@ -16,9 +16,11 @@ import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
 import type { Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
+import { generatedPassword } from "../platform/password.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { declarePeertubeFollowJob } from "./peertube-follow.js";
 import { OidcClient } from "./oidc-client.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 export const PEERTUBE_DEFAULTS = {
   memoryMb: 2048,
@@ -72,8 +74,6 @@ export interface PeerTubeArgs {
   redisMemoryMb?: number;
 }
 
-const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 
 /** `video.<tenant domain>`: the default FQDN the composition gives PeerTube. */
@@ -236,12 +236,7 @@ export class PeerTube extends pulumi.ComponentResource {
       { parent: this },
     );
     const secret = new random.RandomBytes(`${name}-secret`, { length: 32 }, { parent: this });
-    const rootPassword = new random.RandomPassword(
-      `${name}-root-password`,
-      { length: 32, special: false },
-      { parent: this },
-    );
-    this.adminPassword = pulumi.secret(rootPassword.result);
+    this.adminPassword = generatedPassword(`${name}-root-password`, this);
 
     if (args.realm) {
       this.oidc = new OidcClient(

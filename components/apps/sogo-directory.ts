@@ -1,7 +1,8 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { KeycloakRealm } from "./keycloak-realm.js";
+import { confidentialClient } from "./oidc-client.js";
+import { shellQuote } from "../../templates/shell.js";
 
 export const SOGO_DIRECTORY_DEFAULTS = {
   clientId: "sogo-directory",
@@ -24,10 +25,6 @@ export function keycloakUsersUrl(issuerUrl: string): string {
   const m = /^(https?:\/\/[^/]+(?:\/[^/]+)*)\/realms\/([^/]+)$/.exec(issuerUrl);
   if (!m) throw new Error(`SogoDirectory: issuer "${issuerUrl}" is not <keycloak>/realms/<realm>`);
   return `${m[1]}/admin/realms/${m[2]}/users`;
-}
-
-function shellQuote(v: string): string {
-  return `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -84,29 +81,18 @@ export class SogoDirectory extends pulumi.ComponentResource {
   constructor(name: string, args: SogoDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("socle:apps:SogoDirectory", name, {}, opts);
     this.clientId = args.clientId ?? SOGO_DIRECTORY_DEFAULTS.clientId;
-    const secret = new random.RandomPassword(
-      `${name}-secret`,
-      { length: SOGO_DIRECTORY_DEFAULTS.secretLength, special: false },
-      { parent: this },
-    );
-    this.clientSecret = pulumi.secret(secret.result);
-    const kcOpts = { parent: this, provider: args.realm.provider, dependsOn: args.realm.dependsOn };
-    const client = new keycloak.openid.Client(
-      `${name}-client`,
+    const { client, secret } = confidentialClient(
+      name,
       {
-        realmId: args.realm.realmId,
+        realm: args.realm,
         clientId: this.clientId,
-        name: this.clientId,
-        enabled: true,
-        accessType: "CONFIDENTIAL",
-        clientSecret: this.clientSecret,
-        standardFlowEnabled: false,
-        implicitFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        serviceAccountsEnabled: true,
+        secretLength: SOGO_DIRECTORY_DEFAULTS.secretLength,
+        flow: "serviceAccount",
       },
-      kcOpts,
+      this,
     );
+    this.clientSecret = secret;
+    const kcOpts = { parent: this, provider: args.realm.provider, dependsOn: args.realm.dependsOn };
     const realmManagement = keycloak.openid.getClientOutput(
       { realmId: args.realm.realmId, clientId: "realm-management" },
       { parent: this, provider: args.realm.provider },

@@ -19,6 +19,7 @@ import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
 import { SogoDirectory, SOGO_DIRECTORY_DEFAULTS } from "./sogo-directory.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 export type SogoSource = "alinto" | "debian";
 
@@ -72,9 +73,6 @@ export interface SogoArgs {
   superUsers?: string[];
   memoryMb?: number;
 }
-
-const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** `mail.<tenant domain>`: the default FQDN the composition gives SOGo. */
 export function sogoDomain(tenantDomain: string): string {

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import {
   renderWordpressConfigExtra,
   renderWordpressMuPlugin,
@@ -11,8 +10,10 @@ import { MariadbDatabase } from "../platform/mariadb-database.js";
 import type { Platform } from "../platform/platform.js";
 import type { Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
+import { generatedPassword } from "../platform/password.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 /** The eight keys and salts of wp-config.php, as the image's env var names. */
 export const WORDPRESS_SALT_ENVS = [
@@ -59,9 +60,6 @@ export interface WordPressSiteArgs {
   /** Default 256. */
   memoryMb?: number;
 }
-
-const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** `<site>.assos.<tenant domain>`: the default FQDN of an association's site. */
 export function wordpressSiteDomain(site: string, tenantDomain: string): string {
@@ -199,12 +197,7 @@ export class WordPressSite extends pulumi.ComponentResource {
         .replace(/^WORDPRESS_/, "")
         .toLowerCase()
         .replace(/_/g, "-");
-      const salt = new random.RandomPassword(
-        `${name}-${child}`,
-        { length: 64, special: false },
-        { parent: this },
-      );
-      env[key] = pulumi.secret(salt.result);
+      env[key] = generatedPassword(`${name}-${child}`, this, 64);
     }
     if (this.oidc) env[WORDPRESS_DEFAULTS.oidcSecretEnv] = pulumi.secret(this.oidc.clientSecret);
     const envs = Object.keys(env)

@@ -5,6 +5,7 @@ import type { DockerHost } from "../hosts/docker-host.js";
 import { MariadbServer } from "./mariadb.js";
 import { PostgresServer } from "./postgres.js";
 import { caddyCertificateFiles, PROXY_DEFAULTS } from "./proxy.js";
+import { HOST_RE, SLUG_RE } from "../../templates/names.js";
 
 export const PLATFORM_DEFAULTS = {
   webNetwork: "socle-web",
@@ -81,8 +82,6 @@ export interface PlatformArgs {
   sharedNames?: PublicName[];
 }
 
-const SLUG_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const nameOf = (n: PublicName) => (typeof n === "string" ? n : n.name);
 
 /**

@@ -8,6 +8,7 @@
  * This module is pure (no Pulumi import): the validators below are shared by
  * the proxy component and the Caddyfile renderer.
  */
+import { HOST_RE } from "../../templates/names.js";
 export interface Route {
   /** FQDN served, lower case (e.g. `cloud.demo.localhost`). */
   host: string;
@@ -23,7 +24,6 @@ export interface Route {
   maxBodySize?: string;
 }
 
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const UPSTREAM_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*:([0-9]{1,5})$/;
 const PATH_RE = /^\/[A-Za-z0-9._~\-/*%]*$/;
 const TARGET_RE = /^(\/|https:\/\/)[^\s{}"]*$/;
