@@ -1,6 +1,7 @@
 /**
- * Backing up one (tenant, service) group: pre hooks → dumps → volumes →
- * post hooks (always) → manifest (only when everything was saved).
+ * Backing up one (tenant, service) group: pre hooks → dumps and volumes side
+ * by side → post hooks (always) → manifest (only when everything was saved;
+ * written by the volume helper, which waits for it, when there are volumes).
  */
 import { groupKey, type BackupGroup } from "./discovery.js";
 import { inspectOne } from "./docker.js";
@@ -20,7 +21,7 @@ import {
 } from "./manifest.js";
 import type { Output } from "./output.js";
 import { resticError } from "./repository.js";
-import { VOLUME_BACKUP_SCRIPT, SUMS_MARKER } from "./scripts.js";
+import { VOLUME_BACKUP_SCRIPT, SUMS_END_MARKER, SUMS_MARKER } from "./scripts.js";
 import type { Session } from "./session.js";
 import { backupText, databaseInfo, dumpDatabase, rowCounts, runHook, summaryOf } from "./steps.js";
 
@@ -71,7 +72,7 @@ export async function backupGroup(
   }
   const ctx = session.ctx;
   const dumps: DumpRecord[] = [];
-  let volumes: { snapshot: string; records: VolumeRecord[]; added: number } | undefined;
+  let volumes: VolumeBackup | undefined;
   // Owed post hooks are recorded BEFORE any pre hook runs: if this process is
   // SIGKILLed, the next run (or `socle backup --recover`) runs them.
   session.lock?.setPending(g.post.map((h) => ({ ...h, tenant: g.tenant, service: g.service })));
@@ -150,7 +151,10 @@ export async function backupGroup(
     session.lock?.setPending([]);
     if (g.pre.length > 0 || g.post.length > 0) res.maintenanceMs = Date.now() - t0;
   }
-  if (res.errors.length > 0) return res;
+  if (res.errors.length > 0) {
+    await volumes?.close();
+    return res;
+  }
   try {
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
@@ -166,18 +170,40 @@ export async function backupGroup(
     };
     const refs = [...dumps.map((d) => d.snapshot), ...(volumes ? [volumes.snapshot] : [])];
     const tags = [...tagsFor(g.tenant, g.service, g.version, "manifest"), ...refs.map((r) => `ref=${r}`)];
-    res.manifest = await backupText(
-      ctx,
-      JSON.stringify(manifest),
+    const manifestArgs = [
+      "backup",
+      "--stdin",
+      "--stdin-filename",
       manifestPath(g.tenant, g.service),
-      tagArgs(tags, host),
-    );
+      "--json",
+      ...tagArgs(tags, host),
+    ];
+    const text = JSON.stringify(manifest);
+    // The protocol is one arg a line, ended by an empty line.
+    const viaHelper = volumes && manifestArgs.every((a) => a.length > 0 && !a.includes("\n"));
+    if (volumes && viaHelper) res.manifest = await volumes.writeManifest(manifestArgs, text);
+    else {
+      await volumes?.close();
+      res.manifest = await backupText(ctx, text, manifestPath(g.tenant, g.service), tagArgs(tags, host));
+    }
     out.step(`${key}: manifest ${res.manifest}`);
     res.ok = true;
   } catch (e) {
     res.errors.push(errorMessage(e));
+  } finally {
+    await volumes?.close();
   }
   return res;
+}
+
+interface VolumeBackup {
+  snapshot: string;
+  records: VolumeRecord[];
+  added: number;
+  /** Writes the manifest through the same helper (restic args, text); returns its snapshot id. */
+  writeManifest(args: string[], text: string): Promise<string>;
+  /** Lets the helper exit without a manifest. */
+  close(): Promise<void>;
 }
 
 async function backupVolumes(
@@ -185,7 +211,7 @@ async function backupVolumes(
   g: BackupGroup,
   host: string,
   out: Output,
-): Promise<{ snapshot: string; records: VolumeRecord[]; added: number }> {
+): Promise<VolumeBackup> {
   const ctx = session.ctx;
   const cache = `/cache/socle-sums/${ctx.repo.key}-${g.tenant}-${g.service}.tsv`;
   const args = [
@@ -197,12 +223,19 @@ async function backupVolumes(
   const { proc } = startHelper(ctx, "volumes", {
     script: VOLUME_BACKUP_SCRIPT,
     args: [cache, ...args],
+    stdin: true,
     mounts: g.volumes.map((v) => ({ volume: v, target: `${VOLUMES_ROOT}/${v}`, readOnly: true })),
   });
-  proc.stdin.end();
+  let all = "";
   let buf = "";
+  let sumsEnd: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (sumsEnd = resolve));
+  const endMark = `\n${SUMS_END_MARKER}\n`;
   proc.stdout.on("data", (c: Buffer) => {
-    buf += c.toString();
+    const text = c.toString();
+    all += text;
+    if (all.slice(-(text.length + endMark.length)).includes(endMark)) sumsEnd();
+    buf += text;
     const nl = buf.lastIndexOf("\n");
     if (nl < 0) return;
     const lines = buf.slice(0, nl).split("\n");
@@ -215,12 +248,18 @@ async function backupVolumes(
       );
     }
   });
-  const r = await proc;
-  if (r.exitCode !== 0)
+  const done = proc.then((r) => r);
+  await Promise.race([ended, done]);
+  const end = all.indexOf(endMark);
+  if (end < 0) {
+    // The helper exited before the end of the sums: restic or the checksum pass failed.
+    proc.stdin.end();
+    const r = await done;
     throw resticError(`restic backup of volumes ${g.volumes.join(", ")}`, ctx.repo.url, r.stderr);
-  const at = r.stdout.indexOf(`\n${SUMS_MARKER}\n`);
-  const resticOut = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
-  const sums = parseSums(at >= 0 ? r.stdout.slice(at + SUMS_MARKER.length + 2) : "", g.volumes);
+  }
+  const at = all.indexOf(`\n${SUMS_MARKER}\n`);
+  const resticOut = all.slice(0, at);
+  const sums = parseSums(all.slice(at + SUMS_MARKER.length + 2, end + 1), g.volumes);
   const summary = summaryOf(resticOut);
   const records = g.volumes.map((name) => ({
     name,
@@ -228,5 +267,20 @@ async function backupVolumes(
     bytes: sums[name]!.reduce((a, f) => a + f[2], 0),
     sums: sums[name]!,
   }));
-  return { snapshot: summary.snapshot_id, records, added: summary.data_added ?? 0 };
+  return {
+    snapshot: summary.snapshot_id,
+    records,
+    added: summary.data_added ?? 0,
+    async writeManifest(manifestArgs, text) {
+      if (proc.stdin.writableEnded) throw new Error("the volume helper's input is already closed");
+      proc.stdin.end(`${manifestArgs.join("\n")}\n\n${text}`);
+      const r = await done;
+      if (r.exitCode !== 0) throw resticError("writing the manifest", ctx.repo.url, r.stderr);
+      return summaryOf(r.stdout.slice(r.stdout.indexOf(endMark) + endMark.length)).snapshot_id;
+    },
+    async close() {
+      if (!proc.stdin.writableEnded) proc.stdin.end();
+      await done;
+    },
+  };
 }

@@ -19,7 +19,7 @@ export const SHA_COMMAND = `if command -v openssl >/dev/null 2>&1; then sha="ope
  * inode:size:mtime:ctime changed since the last run (cache file `$1`, in the
  * restic cache volume), so an incremental run reads only what changed. After
  * restic's JSON lines: a `--socle-sums--` line, then "<sha256> <size> <path>"
- * for every file.
+ * for every file, then (restic succeeded) `--socle-sums-end--`.
  */
 export const VOLUME_BACKUP_SCRIPT = `set -u
 cache="$1"; shift
@@ -44,9 +44,18 @@ wait "$rpid"; rc=$?
 echo "--socle-sums--"
 cut -d' ' -f2- "$cache"
 if [ "$herr" != 0 ]; then echo "socle: the checksum pass failed" >&2; exit 1; fi
-exit "$rc"`;
+[ "$rc" = 0 ] || exit "$rc"
+echo "--socle-sums-end--"
+# The same helper then writes the manifest (one container and one repository
+# opening less): restic's args on stdin one a line, an empty line, then the
+# manifest itself. Stdin closed without args (a step failed): no manifest.
+set --
+while IFS= read -r a && [ -n "$a" ]; do set -- "$@" "$a"; done
+[ "$#" -gt 0 ] || exit 0
+exec restic "$@"`;
 
 export const SUMS_MARKER = "--socle-sums--";
+export const SUMS_END_MARKER = "--socle-sums-end--";
 
 /** Checksums of every file under /volumes: "<sha256> <size> <path>" lines. */
 export const SUMS_SCRIPT = `set -eu
