@@ -29,6 +29,7 @@ if ! docker info >/dev/null 2>&1; then
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { tail -20 /tmp/socle-dockerd.log >&2; echo "dockerd did not start" >&2; exit 1; }
 fi
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   if [ -n "$started_dockerd" ]; then
     kill "$started_dockerd" 2>/dev/null || true
@@ -51,4 +52,15 @@ npx eslint .
 npx prettier --check .
 
 log "tests"
-npx vitest run --reporter=default "$@"
+results=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+# The plain closing line CI reads: "N passed, N failed".
+# shellcheck disable=SC2016 # JavaScript, not shell
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$results" || echo "0 passed, 1 failed"
+rm -f "$results"
+exit "$status"
