@@ -19,7 +19,9 @@ import {
 } from "../components/apps/peertube.js";
 import type { DockerHost } from "../components/hosts/docker-host.js";
 import { Platform } from "../components/platform/platform.js";
-import { ReverseProxy } from "../components/platform/proxy.js";
+import { PROXY_DEFAULTS, ReverseProxy } from "../components/platform/proxy.js";
+import { POSTGRES_DEFAULTS } from "../components/platform/postgres.js";
+import { MARIADB_DEFAULTS } from "../components/platform/mariadb.js";
 import type { Route } from "../components/platform/route.js";
 import type { CapacityRow } from "../templates/capacity-report.js";
 import type { SocleConfig } from "./config.js";
@@ -28,7 +30,8 @@ import { place, type Placement } from "./placement.js";
 import { declareTenant, tenantMemoryMb, type TenantOutputs } from "./tenant.js";
 
 /** Memory of what every host runs whatever its tenants: proxy, PostgreSQL, MariaDB (MiB). */
-export const PLATFORM_MEMORY_MB = 256 + 1024 + 1024;
+export const PLATFORM_MEMORY_MB =
+  PROXY_DEFAULTS.memoryMb + POSTGRES_DEFAULTS.memoryMb + MARIADB_DEFAULTS.memoryMb;
 
 export interface ProgramResult {
   placement: Placement;
@@ -101,7 +104,8 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   const routesByHost = new Map<string, Route[]>([...hosts.keys()].map((h) => [h, []]));
 
   // Keycloak reaches its admin API through the proxy of its host, which is declared
-  // last (it needs every route): realms wait on a promise of that proxy.
+  // last (it needs every route): realms wait on a promise of that proxy's routes job
+  // (the job that installs the sites and reloads Caddy; then sso.… is served).
   let proxyReady!: (r: pulumi.Resource) => void;
   const homeProxy = new Promise<pulumi.Resource>((resolve) => (proxyReady = resolve));
   const keycloak = new Keycloak("keycloak", {
@@ -178,7 +182,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
       ...(v.caddy ? { version: v.caddy } : {}),
       ...(cfg.target.acmeEmail ? { acmeEmail: cfg.target.acmeEmail } : {}),
     });
-    if (name === home) proxyReady(proxy.container);
+    if (name === home) proxyReady(proxy.routesJob);
   }
 
   const capacity: CapacityRow[] = placement.hosts.map((h) => ({

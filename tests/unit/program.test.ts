@@ -66,6 +66,12 @@ describe("program: the embedded default (local, one tenant)", () => {
     expect(caddyfile.match(/\.assos\.demo\.localhost \{/g)).toHaveLength(3);
   });
 
+  it("creates realms and the operators' group only once the proxy serves sso.… (after its routes job)", () => {
+    const routesJob = rec.get(CONTAINER, "local-proxy-routes").urn;
+    expect(rec.get("keycloak:index/realm:Realm", "demo-realm-realm").dependencies).toContain(routesJob);
+    expect(rec.get("keycloak:index/group:Group", "operators-group").dependencies).toContain(routesJob);
+  });
+
   it("publishes ports only on the proxy and the mail server", () => {
     const publishing = rec
       .byType(CONTAINER)
