@@ -91,14 +91,14 @@ export async function backupGroup(
         out.step(`${key}: dump ${d.engine}:${d.database} in ${d.container}`);
         const file = dumpPath(g.tenant, g.service, d.database, d.engine);
         const tags = tagArgs(tagsFor(g.tenant, g.service, g.version, "dump"), host);
-        // The facts for the manifest are read while the dump streams (the
-        // pre hooks hold the writes, so both see the same data): three
-        // `docker exec` round trips less in the maintenance window.
-        // Every step is awaited (no dump left running after a failure); the
-        // first failure in this order is the one reported.
-        const [image, info, tables, s] = await allInOrder([
+        // The database must answer before its dump starts (a dump helper
+        // whose producer fails at once could still commit an empty stdin).
+        const info = await databaseInfo(d.container, d.engine, d.database);
+        // The other facts for the manifest are read while the dump streams
+        // (the pre hooks hold the writes, so both see the same data). Every
+        // step is awaited; the first failure in this order is reported.
+        const [image, tables, s] = await allInOrder([
           inspectOne(d.container).then((c) => c?.image ?? "unknown"),
-          databaseInfo(d.container, d.engine, d.database),
           rowCounts(d.container, d.engine, d.database),
           dumpDatabase(ctx, d.container, d.engine, d.database, file, tags, out),
         ]);
