@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "vitest";
 import type { Route } from "../../components/platform/route.js";
+import { CI } from "./tools.js";
 
-export const CI = process.env.CI === "true";
+export { CI };
 export const HAVE_CADDY = spawnSync("caddy", ["version"], { encoding: "utf8" }).error === undefined;
 if (!HAVE_CADDY && !CI)
   console.warn("skipping caddy checks: caddy not installed (CI=true makes this a failure)");

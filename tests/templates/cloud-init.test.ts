@@ -20,8 +20,8 @@ import {
   validateCloudInitArgs,
   type CloudInitArgs,
 } from "../../templates/cloud-init.js";
+import { CI } from "./tools.js";
 
-const CI = process.env.CI === "true";
 function available(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   return r.error === undefined;

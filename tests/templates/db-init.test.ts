@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderMariadbInit, renderPostgresInit } from "../../templates/db-init.js";
+import { CI } from "./tools.js";
 
-const CI = process.env.CI === "true";
 const HAVE_SHELLCHECK = spawnSync("shellcheck", ["--version"]).error === undefined;
 if (!HAVE_SHELLCHECK && !CI)
   console.warn("skipping shellcheck: not installed (CI=true makes this a failure)");

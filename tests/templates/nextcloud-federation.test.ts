@@ -20,19 +20,14 @@ import {
   type NextcloudFederationInput,
 } from "../../templates/nextcloud-federation.js";
 import { shellQuote } from "../../templates/nextcloud-hooks.js";
+import { expectCleanBash, toolPath } from "./tools.js";
 
 const input: NextcloudFederationInput = {
   url: "https://cloud.demo.localhost",
   trustedServers: ["https://cloud.b.fr", "https://cloud.a.fr", "https://cloud.b.fr"],
 };
 
-function tool(name: string): string | undefined {
-  const path = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
-  if (path) return path;
-  if (process.env.CI === "true")
-    throw new Error(`${name} is required under CI=true (apt-get install ${name})`);
-  return undefined;
-}
+const tool = toolPath;
 
 function writeScript(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "nc-fed-")), "nextcloud-federation.sh");
@@ -113,12 +108,7 @@ log "2 trusted server(s) in place"
 
   it("passes bash -n and shellcheck (real tools)", () => {
     const file = writeScript(renderNextcloudFederation(input));
-    execFileSync("bash", ["-n", file]);
-    const sc = tool("shellcheck");
-    if (!sc) return console.warn("shellcheck not installed: skipped outside CI (apt-get install shellcheck)");
-    const r = spawnSync(sc, ["--shell=bash", "--severity=style", file], { encoding: "utf8" });
-    expect(r.stdout + r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expectCleanBash(file);
   });
 
   it("both PHP snippets parse (php -l), exactly as the script holds them", () => {

@@ -11,6 +11,7 @@ import {
   validateNextcloudHooksInput,
   type NextcloudHooksInput,
 } from "../../templates/nextcloud-hooks.js";
+import { expectCleanBash } from "./tools.js";
 
 const full: NextcloudHooksInput = {
   url: "https://cloud.demo.localhost",
@@ -34,15 +35,6 @@ const production: NextcloudHooksInput = {
     discoveryUri: "https://sso.ville.fr/realms/ville/.well-known/openid-configuration",
   },
 };
-
-function tool(name: string): string | undefined {
-  const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-  const path = r.stdout.trim();
-  if (path) return path;
-  if (process.env.CI === "true")
-    throw new Error(`${name} is required under CI=true (apt-get install ${name})`);
-  return undefined;
-}
 
 function writeScript(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), "nc-hook-"));
@@ -154,18 +146,7 @@ occ user_oidc:provider 'keycloak' \\
   });
 
   it("passes bash -n and shellcheck (real tools)", () => {
-    const sc = tool("shellcheck");
-    for (const input of [full, minimal, production]) {
-      const file = writeScript(renderNextcloudHook(input));
-      execFileSync("bash", ["-n", file]);
-      if (!sc) {
-        console.warn("shellcheck not installed: skipped outside CI (apt-get install shellcheck)");
-        continue;
-      }
-      const r = spawnSync(sc, ["--shell=bash", "--severity=style", file], { encoding: "utf8" });
-      expect(r.stdout + r.stderr).toBe("");
-      expect(r.status).toBe(0);
-    }
+    for (const input of [full, minimal, production]) expectCleanBash(writeScript(renderNextcloudHook(input)));
   });
 
   it("runs: occ calls in order, secret from the environment, re-run safe (fake php on PATH)", () => {

@@ -7,83 +7,59 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderPeertubeAccount } from "../../templates/peertube-account.js";
+import { peertubeStandIn, type PeertubeStandIn } from "./peertube-stand-in.js";
 
 const HOST = "video.epci.example";
 const ROOT_PW = "r00t&=+%";
 const users: { id: number; username: string; email: string; password: string; channelName: string }[] = [];
-const calls: string[] = [];
 const channels: Record<string, unknown> = {};
 
-function body(req: IncomingMessage): Promise<string> {
-  return new Promise((r) => {
-    let b = "";
-    req.on("data", (c: Buffer) => (b += c.toString()));
-    req.on("end", () => r(b));
-  });
-}
-
-let server: Server;
+let standIn: PeertubeStandIn;
 let api: string;
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const b = await body(req);
-    const url = new URL(req.url ?? "/", "http://x");
-    calls.push(`${req.method} ${url.pathname}`);
-    const send = (code: number, json?: unknown) => {
-      res.writeHead(code, { "content-type": "application/json" });
-      res.end(json === undefined ? "" : JSON.stringify(json));
-    };
-    if (url.pathname === "/api/v1/ping") return send(200, "pong");
-    if (req.headers.host !== HOST) return send(403);
-    if (url.pathname === "/api/v1/oauth-clients/local")
-      return send(200, { client_id: "cid", client_secret: "csec" });
-    if (url.pathname === "/api/v1/users/token") {
-      const f = new URLSearchParams(b);
-      return f.get("username") === "root" && f.get("password") === ROOT_PW && f.get("client_id") === "cid"
-        ? send(200, { access_token: "tok" })
-        : send(400);
-    }
-    if (req.headers.authorization !== "Bearer tok") return send(401);
-    if (url.pathname === "/api/v1/users" && req.method === "GET") {
-      const q = url.searchParams.get("search") ?? "";
-      return send(200, { total: 1, data: users.filter((u) => u.username.includes(q)) });
-    }
-    if (url.pathname === "/api/v1/users" && req.method === "POST") {
-      const u = JSON.parse(b) as (typeof users)[number] & { role: number; videoQuota: number };
-      if (u.role !== 2 || u.videoQuota !== -1) return send(400);
-      users.push({
-        id: users.length + 1,
-        username: u.username,
-        email: u.email,
-        password: u.password,
-        channelName: u.channelName,
-      });
-      return send(200, { user: { id: users.length } });
-    }
-    const m = /^\/api\/v1\/users\/(\d+)$/.exec(url.pathname);
-    if (m && req.method === "PUT") {
-      const u = users.find((x) => x.id === Number(m[1]));
-      if (!u) return send(404);
-      Object.assign(u, JSON.parse(b));
-      return send(204);
-    }
-    const c = /^\/api\/v1\/video-channels\/([a-z0-9_.]+)$/.exec(url.pathname);
-    if (c && req.method === "PUT") {
-      channels[c[1]!] = JSON.parse(b);
-      return send(204);
-    }
-    return send(404);
+  standIn = await peertubeStandIn({
+    host: HOST,
+    rootPassword: ROOT_PW,
+    routes: ({ method, url, body: b }, send) => {
+      if (url.pathname === "/api/v1/users" && method === "GET") {
+        const q = url.searchParams.get("search") ?? "";
+        return send(200, { total: 1, data: users.filter((u) => u.username.includes(q)) });
+      }
+      if (url.pathname === "/api/v1/users" && method === "POST") {
+        const u = JSON.parse(b) as (typeof users)[number] & { role: number; videoQuota: number };
+        if (u.role !== 2 || u.videoQuota !== -1) return send(400);
+        users.push({
+          id: users.length + 1,
+          username: u.username,
+          email: u.email,
+          password: u.password,
+          channelName: u.channelName,
+        });
+        return send(200, { user: { id: users.length } });
+      }
+      const m = /^\/api\/v1\/users\/(\d+)$/.exec(url.pathname);
+      if (m && method === "PUT") {
+        const u = users.find((x) => x.id === Number(m[1]));
+        if (!u) return send(404);
+        Object.assign(u, JSON.parse(b));
+        return send(204);
+      }
+      const c = /^\/api\/v1\/video-channels\/([a-z0-9_.]+)$/.exec(url.pathname);
+      if (c && method === "PUT") {
+        channels[c[1]!] = JSON.parse(b);
+        return send(204);
+      }
+    },
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  api = standIn.api;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => standIn.close());
+/** `<method> <path without the query>` of every request so far. */
+const calls = () => standIn.calls.map((c) => `${c.method} ${new URL(c.path, "http://x").pathname}`);
 
 function run(rootPw: string, password: string): Promise<{ code: number; out: string }> {
   const dir = mkdtempSync(join(tmpdir(), "pt-account-"));
@@ -135,14 +111,14 @@ describe("templates/peertube-account: the job against a PeerTube API stand-in", 
   });
 
   it("is idempotent: the next run resets the password to the stack's secret", async () => {
-    calls.length = 0;
+    standIn.calls.length = 0;
     const r = await run(ROOT_PW, "rotated-pw");
     expect(r.code).toBe(0);
     expect(r.out).toContain("socle peertube account: updated commune_001");
     expect(users).toHaveLength(1);
     expect(users[0]!.password).toBe("rotated-pw");
     expect(
-      calls.filter((c) => c.startsWith("POST /api/v1/users") && c !== "POST /api/v1/users/token"),
+      calls().filter((c) => c.startsWith("POST /api/v1/users") && c !== "POST /api/v1/users/token"),
     ).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderPeertubeAccount, type PeertubeAccountArgs } from "../../templates/peertube-account.js";
+import { haveTool } from "./tools.js";
 
 const args: PeertubeAccountArgs = {
   hostname: "video.epci.example",
@@ -13,12 +14,6 @@ const args: PeertubeAccountArgs = {
   channel: "commune_001_videos",
   channelDisplayName: "Commune d’Aubier",
 };
-
-function haveTool(tool: string): boolean {
-  const ok = spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-  if (!ok && process.env.CI === "true") throw new Error(`${tool} is required under CI=true`);
-  return ok;
-}
 
 describe("PeerTube account job", () => {
   const script = renderPeertubeAccount(args);

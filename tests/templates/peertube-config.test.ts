@@ -13,15 +13,9 @@ import {
   validatePeertubeFederation,
   type PeertubeConfigureArgs,
 } from "../../templates/peertube-config.js";
+import { toolPath } from "./tools.js";
 
-function tool(name: string): string | undefined {
-  const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-  const path = r.stdout.trim();
-  if (path) return path;
-  if (process.env.CI === "true")
-    throw new Error(`${name} is required under CI=true (apt-get install ${name})`);
-  return undefined;
-}
+const tool = toolPath;
 
 function check(script: string, shell: "bash" | "sh"): void {
   const dir = mkdtempSync(join(tmpdir(), "pt-"));

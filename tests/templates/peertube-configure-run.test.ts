@@ -10,71 +10,43 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OIDC_PLUGIN, renderPeertubeConfigure } from "../../templates/peertube-config.js";
+import { peertubeStandIn, type PeertubeStandIn, type StandInCall } from "./peertube-stand-in.js";
 
 const HOST = "video.demo.localhost";
 const ROOT_PW = "r00t pw&=+%";
 const SECRET = "client-s3cr3t";
 
-interface Call {
-  method: string;
-  path: string;
-  body: string;
-}
-const state = { installed: false, installFails: false, calls: [] as Call[] };
-
-function body(req: IncomingMessage): Promise<string> {
-  return new Promise((r) => {
-    let b = "";
-    req.on("data", (c: Buffer) => (b += c.toString()));
-    req.on("end", () => r(b));
-  });
-}
-
-let server: Server;
+let standIn: PeertubeStandIn;
+const state = {
+  installed: false,
+  installFails: false,
+  get calls(): StandInCall[] {
+    return standIn.calls;
+  },
+};
 let api: string;
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const b = await body(req);
-    const path = req.url ?? "";
-    state.calls.push({ method: req.method ?? "", path, body: b });
-    const send = (code: number, json?: unknown) => {
-      res.writeHead(code, { "content-type": "application/json" });
-      res.end(json === undefined ? "" : JSON.stringify(json));
-    };
-    if (path === "/api/v1/ping") return send(200, "pong");
-    if (req.headers.host !== HOST) return send(403, { error: "wrong host" });
-    if (path === "/api/v1/oauth-clients/local") return send(200, { client_id: "cid", client_secret: "csec" });
-    if (path === "/api/v1/users/token") {
-      const f = new URLSearchParams(b);
-      const ok =
-        f.get("client_id") === "cid" &&
-        f.get("client_secret") === "csec" &&
-        f.get("grant_type") === "password" &&
-        f.get("username") === "root" &&
-        f.get("password") === ROOT_PW;
-      return ok ? send(200, { access_token: "tok" }) : send(400, { error: "invalid_grant" });
-    }
-    if (req.headers.authorization !== "Bearer tok") return send(401);
-    if (path === `/api/v1/plugins/${OIDC_PLUGIN}` && req.method === "GET")
-      return send(state.installed ? 200 : 404);
-    if (path === "/api/v1/plugins/install" && req.method === "POST") {
-      if (state.installFails) return send(400, { error: "npm registry unreachable" });
-      state.installed = true;
-      return send(200);
-    }
-    if (path === `/api/v1/plugins/${OIDC_PLUGIN}/settings` && req.method === "PUT") return send(204);
-    return send(404);
+  standIn = await peertubeStandIn({
+    host: HOST,
+    rootPassword: ROOT_PW,
+    routes: ({ method, path }, send) => {
+      if (path === `/api/v1/plugins/${OIDC_PLUGIN}` && method === "GET")
+        return send(state.installed ? 200 : 404);
+      if (path === "/api/v1/plugins/install" && method === "POST") {
+        if (state.installFails) return send(400, { error: "npm registry unreachable" });
+        state.installed = true;
+        return send(200);
+      }
+      if (path === `/api/v1/plugins/${OIDC_PLUGIN}/settings` && method === "PUT") return send(204);
+    },
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  api = standIn.api;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => standIn.close());
 
 const dir = mkdtempSync(join(tmpdir(), "pt-configure-"));
 const script = join(dir, "configure.sh");
@@ -112,11 +84,11 @@ function run(rootPw = ROOT_PW): Promise<{ code: number; out: string }> {
   });
 }
 
-const summary = (calls: Call[]) => calls.map((c) => `${c.method} ${c.path}`);
+const summary = (calls: StandInCall[]) => calls.map((c) => `${c.method} ${c.path}`);
 
 describe("templates/peertube-config: configure.sh against a PeerTube API stand-in", () => {
   it("installs the plugin and writes its settings with the secret from the env, nothing else", async () => {
-    state.calls = [];
+    state.calls.length = 0;
     const r = await run();
     expect(r.out).toBe(
       [
@@ -152,7 +124,7 @@ describe("templates/peertube-config: configure.sh against a PeerTube API stand-i
   });
 
   it("does not reinstall on the next start (idempotent), but rewrites the settings", async () => {
-    state.calls = [];
+    state.calls.length = 0;
     const r = await run();
     expect(r.code).toBe(0);
     expect(summary(state.calls)).not.toContain("POST /api/v1/plugins/install");

@@ -7,10 +7,8 @@
  * asks again and still exits 0, a refused request is logged and not fatal,
  * a wrong root password exits 1 before asking anything.
  */
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +20,8 @@ import {
   validatePeertubeFollowArgs,
   type PeertubeFollowArgs,
 } from "../../templates/peertube-follow.js";
+import { peertubeStandIn, type PeertubeStandIn, type StandInCall } from "./peertube-stand-in.js";
+import { expectCleanBash, toolPath } from "./tools.js";
 
 const HOST = "video.demo.localhost";
 const ROOT_PW = "r00t pw&=+%";
@@ -31,13 +31,7 @@ const args: PeertubeFollowArgs = {
   follow: ["video.b.fr", "video.a.fr", "video.b.fr"],
 };
 
-function tool(name: string): string | undefined {
-  const path = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
-  if (path) return path;
-  if (process.env.CI === "true")
-    throw new Error(`${name} is required under CI=true (apt-get install ${name})`);
-  return undefined;
-}
+const tool = toolPath;
 
 describe("templates/peertube-follow", () => {
   it("renders the shared login block, then one follow request (sorted, de-duplicated)", () => {
@@ -87,61 +81,34 @@ describe("templates/peertube-follow", () => {
   it("passes bash -n and shellcheck (real tools)", () => {
     const file = join(mkdtempSync(join(tmpdir(), "pt-follow-")), "follow.sh");
     writeFileSync(file, renderPeertubeFollow(args));
-    execFileSync("bash", ["-n", file]);
-    const sc = tool("shellcheck");
-    if (!sc) return console.warn("shellcheck not installed: skipped outside CI (apt-get install shellcheck)");
-    const r = spawnSync(sc, ["--shell=bash", "--severity=style", file], { encoding: "utf8" });
-    expect(r.stdout + r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expectCleanBash(file);
   });
 });
 
-const state = { refuse: false, calls: [] as { method: string; path: string; body: string }[] };
-function body(req: IncomingMessage): Promise<string> {
-  return new Promise((r) => {
-    let b = "";
-    req.on("data", (c: Buffer) => (b += c.toString()));
-    req.on("end", () => r(b));
-  });
-}
-let server: Server;
+let standIn: PeertubeStandIn;
+const state = {
+  refuse: false,
+  get calls(): StandInCall[] {
+    return standIn.calls;
+  },
+};
 let script: string;
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const b = await body(req);
-    const path = req.url ?? "";
-    state.calls.push({ method: req.method ?? "", path, body: b });
-    const send = (code: number, json?: unknown) => {
-      res.writeHead(code, { "content-type": "application/json" });
-      res.end(json === undefined ? "" : JSON.stringify(json));
-    };
-    if (path === "/api/v1/ping") return send(200, "pong");
-    if (req.headers.host !== HOST) return send(403, { error: "wrong host" });
-    if (path === "/api/v1/oauth-clients/local") return send(200, { client_id: "cid", client_secret: "csec" });
-    if (path === "/api/v1/users/token") {
-      const f = new URLSearchParams(b);
-      const ok =
-        f.get("client_id") === "cid" &&
-        f.get("client_secret") === "csec" &&
-        f.get("grant_type") === "password" &&
-        f.get("username") === "root" &&
-        f.get("password") === ROOT_PW;
-      return ok ? send(200, { access_token: "tok" }) : send(400, { error: "invalid_grant" });
-    }
-    if (req.headers.authorization !== "Bearer tok") return send(401);
-    if (path === "/api/v1/server/following" && req.method === "POST") {
-      if (req.headers["content-type"] !== "application/json") return send(415);
-      return state.refuse ? send(409, { error: "already following" }) : send(204);
-    }
-    return send(404);
+  standIn = await peertubeStandIn({
+    host: HOST,
+    rootPassword: ROOT_PW,
+    routes: ({ method, path, headers }, send) => {
+      if (path === "/api/v1/server/following" && method === "POST") {
+        if (headers["content-type"] !== "application/json") return send(415);
+        return state.refuse ? send(409, { error: "already following" }) : send(204);
+      }
+    },
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
   // The stand-in listens on 127.0.0.1 (the job reaches `<tenant>-peertube:9000` on socle-web).
   script = join(mkdtempSync(join(tmpdir(), "pt-follow-run-")), "follow.sh");
-  writeFileSync(script, renderPeertubeFollow({ ...args, api }));
+  writeFileSync(script, renderPeertubeFollow({ ...args, api: standIn.api }));
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => standIn.close());
 
 function run(rootPw = ROOT_PW): Promise<{ code: number; out: string }> {
   return new Promise((r) => {
@@ -159,7 +126,7 @@ const summary = () => state.calls.map((c) => `${c.method} ${c.path}`);
 describe("the follow job runs against a PeerTube API stand-in (bash, curl, node)", () => {
   it("logs in as root and asks to follow the siblings, sorted", async () => {
     tool("curl");
-    state.calls = [];
+    state.calls.length = 0;
     const r = await run();
     expect(r.out).toBe("socle peertube follow: following requested\nsocle peertube follow: done\n");
     expect(r.code).toBe(0);
@@ -181,7 +148,7 @@ describe("the follow job runs against a PeerTube API stand-in (bash, curl, node)
   });
 
   it("fails with exit 1 when root's password no longer matches, before asking anything", async () => {
-    state.calls = [];
+    state.calls.length = 0;
     const r = await run("changed-in-the-ui");
     expect(r.code).toBe(1);
     expect(r.out).toContain(

@@ -11,15 +11,10 @@ import {
   WORDPRESS_MU_PLUGIN_PATH,
   type WordpressMuPluginArgs,
 } from "../../templates/wordpress-config.js";
+import { toolPath } from "./tools.js";
 
 /** php-cli is a test dependency of this file: under CI=true it must be installed. */
-function php(): string | undefined {
-  const r = spawnSync("sh", ["-c", "command -v php"], { encoding: "utf8" });
-  const path = r.stdout.trim();
-  if (path) return path;
-  if (process.env.CI === "true") throw new Error("php is required under CI=true (apt-get install php-cli)");
-  return undefined;
-}
+const php = () => toolPath("php");
 
 function lint(code: string): void {
   const bin = php();

@@ -2,8 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envOf, installMocks, labelsOf, secretPaths, settle, unwrap, type Recorder } from "./mocks.js";
-import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
-import { Platform } from "../../components/platform/platform.js";
+import { demoPlatform } from "./fixtures/sso.js";
 import { validateRoutes } from "../../components/platform/route.js";
 import { Collabora, memoryMbFor, validateCollaboraArgs } from "../../components/apps/collabora.js";
 import { bashHttpProbe } from "../../components/apps/keycloak.js";
@@ -13,7 +12,7 @@ let rec: Recorder;
 let office: Collabora;
 beforeAll(async () => {
   rec = await installMocks();
-  const platform = new Platform("local-platform", { host: new LocalDockerHost("local") });
+  const platform = demoPlatform();
   office = new Collabora("demo-office", {
     tenant: "demo",
     domain: "office.demo.localhost",

@@ -13,8 +13,8 @@ import {
   unwrap,
   type Recorder,
 } from "./mocks.js";
-import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
-import { Platform } from "../../components/platform/platform.js";
+import { publicText } from "./fixtures/inspect.js";
+import { demoSso } from "./fixtures/sso.js";
 import {
   bashHttpProbe,
   Keycloak,
@@ -42,28 +42,13 @@ const T = {
   mapper: "keycloak:openid/groupMembershipProtocolMapper:GroupMembershipProtocolMapper",
 };
 
-/** Raw inputs with every secret-wrapped value replaced: what would be stored and shown in clear. */
-function publicText(raw: unknown): string {
-  const strip = (v: unknown): unknown => {
-    if (secretPaths(v).includes(".")) return "<secret>";
-    if (Array.isArray(v)) return v.map(strip);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
-  return JSON.stringify(strip(raw));
-}
-
 let rec: Recorder;
 let kc: Keycloak;
 let demo: KeycloakRealm;
 let client: OidcClient;
 beforeAll(async () => {
   rec = await installMocks();
-  const host = new LocalDockerHost("local");
-  const platform = new Platform("local-platform", { host });
-  kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
-  demo = new KeycloakRealm("demo-realm", { keycloak: kc, realm: "demo", displayName: "Commune de Démo" });
+  ({ keycloak: kc, realm: demo } = demoSso());
   new KeycloakRealm("ville-realm", { keycloak: kc, realm: "ville", displayName: "Ville" });
   client = new OidcClient("demo-nextcloud-oidc", {
     realm: demo,

@@ -11,11 +11,9 @@ import {
   settle,
   type Recorder,
 } from "./mocks.js";
-import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import type { DockerHost } from "../../components/hosts/docker-host.js";
 import { Platform } from "../../components/platform/platform.js";
-import { Keycloak } from "../../components/apps/keycloak.js";
-import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
+import { demoSso } from "./fixtures/sso.js";
 import { Mail, MAIL_DEFAULTS, mailEnv, memoryMbFor, validateMailArgs } from "../../components/apps/mail.js";
 import {
   dkimKeyPath,
@@ -41,14 +39,9 @@ let local: Mail;
 let acme: Mail;
 beforeAll(async () => {
   rec = await installMocks();
-  const host = new LocalDockerHost("local");
-  platform = new Platform("local-platform", { host });
-  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
-  const realm = new KeycloakRealm("demo-realm", {
-    keycloak: kc,
-    realm: "demo",
-    displayName: "Commune de Démo",
-  });
+  const sso = demoSso();
+  platform = sso.platform;
+  const realm = sso.realm;
   mail = new Mail("demo-mail", {
     tenant: "demo",
     hostname: "mail.demo.fr",

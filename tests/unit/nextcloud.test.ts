@@ -1,12 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
-import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
-import { Platform } from "../../components/platform/platform.js";
-import { Keycloak } from "../../components/apps/keycloak.js";
+import { publicText, webSubnets } from "./fixtures/inspect.js";
+import { demoSso } from "./fixtures/sso.js";
 import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
 import {
   defaultOfficeDomain,
@@ -19,6 +18,7 @@ import {
 } from "../../components/apps/nextcloud.js";
 import { renderNextcloudHook } from "../../templates/nextcloud-hooks.js";
 import { renderNextcloudFederation } from "../../templates/nextcloud-federation.js";
+import { toolPath } from "../templates/tools.js";
 
 const C = "docker:index/container:Container";
 /**
@@ -28,25 +28,12 @@ const C = "docker:index/container:Container";
  */
 let PRIVATE = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16";
 
-function publicText(raw: unknown): string {
-  const strip = (v: unknown): unknown => {
-    if (secretPaths(v).includes(".")) return "<secret>";
-    if (Array.isArray(v)) return v.map(strip);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
-  return JSON.stringify(strip(raw));
-}
-
 let rec: Recorder;
 let demo: Nextcloud;
 let ville: Nextcloud;
 beforeAll(async () => {
   rec = await installMocks();
-  const platform = new Platform("local-platform", { host: new LocalDockerHost("local") });
-  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
-  const realm = new KeycloakRealm("demo-realm", { keycloak: kc, realm: "demo", displayName: "Démo" });
+  const { platform, keycloak: kc, realm } = demoSso("Démo");
   const villeRealm = new KeycloakRealm("ville-realm", { keycloak: kc, realm: "ville", displayName: "Ville" });
   demo = new Nextcloud("demo-nextcloud", {
     tenant: "demo",
@@ -64,10 +51,7 @@ beforeAll(async () => {
     memoryMb: { app: 2048 },
   });
   await settle();
-  const web = rec.byType("docker:index/network:Network").find((n) => n.inputs.name === "socle-web");
-  const subnets = ((web?.inputs.ipamConfigs ?? []) as { subnet?: string }[]).flatMap((c) =>
-    c.subnet ? [c.subnet] : [],
-  );
+  const subnets = webSubnets(rec);
   if (subnets.length > 0) PRIVATE = subnets.join(" ");
   demoRuntime.TRUSTED_PROXIES = PRIVATE;
 });
@@ -348,12 +332,7 @@ describe("Nextcloud", () => {
   });
 });
 
-function php(): string | undefined {
-  const path = spawnSync("sh", ["-c", "command -v php"], { encoding: "utf8" }).stdout.trim();
-  if (path) return path;
-  if (process.env.CI === "true") throw new Error("php is required under CI=true (apt-get install php-cli)");
-  return undefined;
-}
+const php = () => toolPath("php");
 
 describe("the status.php health check (real php against a real HTTP server)", () => {
   it("is healthy only when installed and not in maintenance", async () => {

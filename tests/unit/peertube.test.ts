@@ -1,19 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-  envOf,
-  installMocks,
-  labelsOf,
-  resolve,
-  secretPaths,
-  settle,
-  type Recorded,
-  type Recorder,
-} from "./mocks.js";
+import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import { Platform } from "../../components/platform/platform.js";
-import { Keycloak } from "../../components/apps/keycloak.js";
+import { publicText, upload, webSubnets } from "./fixtures/inspect.js";
+import { demoSso } from "./fixtures/sso.js";
 import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
 import { memoryMbFor, PeerTube, PEERTUBE_DEFAULTS, peertubeDomain } from "../../components/apps/peertube.js";
 import { renderPeertubeFollow } from "../../templates/peertube-follow.js";
@@ -27,34 +19,13 @@ const T = {
   password: "random:index/randomPassword:RandomPassword",
 };
 
-/** Raw inputs with every secret-wrapped value replaced: what would be shown in clear. */
-function publicText(raw: unknown): string {
-  const strip = (v: unknown): unknown => {
-    if (secretPaths(v).includes(".")) return "<secret>";
-    if (Array.isArray(v)) return v.map(strip);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
-  return JSON.stringify(strip(raw));
-}
-
-function upload(c: Recorded, file: string): string {
-  const u = (c.inputs.uploads as { file: string; content: string }[]).find((x) => x.file === file);
-  if (!u) throw new Error(`no upload ${file}`);
-  return u.content;
-}
-
 /**
  * The default PEERTUBE_TRUST_PROXY: loopback and `socle-web`'s subnet when the
  * platform declares one (the engine reports it back), else `uniquelocal`.
  * Read from the recorded network, so the assertion follows the platform.
  */
 function webTrust(): string {
-  const web = rec.byType("docker:index/network:Network").find((n) => n.inputs.name === "socle-web");
-  const subnets = ((web?.inputs.ipamConfigs ?? []) as { subnet?: string }[]).flatMap((c) =>
-    c.subnet ? [c.subnet] : [],
-  );
+  const subnets = webSubnets(rec);
   return JSON.stringify(["loopback", ...(subnets.length > 0 ? subnets.sort() : ["uniquelocal"])]);
 }
 
@@ -64,10 +35,7 @@ let realm: KeycloakRealm;
 let pt: PeerTube;
 beforeAll(async () => {
   rec = await installMocks();
-  const host = new LocalDockerHost("local");
-  platform = new Platform("local-platform", { host });
-  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
-  realm = new KeycloakRealm("demo-realm", { keycloak: kc, realm: "demo", displayName: "Commune de Démo" });
+  ({ platform, realm } = demoSso());
   pt = new PeerTube("demo-peertube", {
     tenant: "demo",
     domain: peertubeDomain("demo.localhost"),

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import { Memcached, Platform, Redis } from "../../components/platform/index.js";
 import { installMocks, labelsOf, secretPaths, settle, type Recorder } from "./mocks.js";
+import { demoCaches } from "./fixtures/caches.js";
 
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -22,20 +23,7 @@ beforeAll(async () => {
   rec = await installMocks();
   host = new LocalDockerHost("local");
   platform = new Platform("plat", { host });
-  redis = new Redis("demo-nc-redis", {
-    host,
-    network: platform.tenantNetwork("demo"),
-    tenant: "demo",
-    service: "nextcloud",
-    containerName: "demo-nextcloud-redis",
-  });
-  new Memcached("demo-sogo-mc", {
-    host,
-    network: platform.tenantNetwork("demo"),
-    tenant: "demo",
-    service: "sogo",
-    containerName: "demo-sogo-memcached",
-  });
+  ({ redis } = demoCaches(platform));
   await settle();
 });
 

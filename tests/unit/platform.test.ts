@@ -4,16 +4,15 @@ import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import {
   checkInitExit,
   initContainerName,
-  Memcached,
   MariadbDatabase,
   Platform,
   postgresDataPath,
   PostgresDatabase,
   PostgresServer,
-  Redis,
   validatePostgresServerArgs,
 } from "../../components/platform/index.js";
 import { renderMariadbInit, renderPostgresInit } from "../../templates/db-init.js";
+import { demoCaches } from "./fixtures/caches.js";
 import {
   envOf,
   installMocks,
@@ -64,20 +63,7 @@ beforeAll(async () => {
     tenant: "demo",
     service: "wordpress-club",
   });
-  new Redis("demo-nc-redis", {
-    host,
-    network: platform.tenantNetwork("demo"),
-    tenant: "demo",
-    service: "nextcloud",
-    containerName: "demo-nextcloud-redis",
-  });
-  new Memcached("demo-sogo-mc", {
-    host,
-    network: platform.tenantNetwork("demo"),
-    tenant: "demo",
-    service: "sogo",
-    containerName: "demo-sogo-memcached",
-  });
+  demoCaches(platform);
   await settle();
 });
 

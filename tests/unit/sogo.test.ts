@@ -2,21 +2,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  envOf,
-  installMocks,
-  labelsOf,
-  resolve,
-  secretPaths,
-  settle,
-  type Recorded,
-  type Recorder,
-} from "./mocks.js";
-import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
+import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
 import { keycloakUsersUrl, renderRealmSyncEnv } from "../../components/apps/sogo-directory.js";
-import { Platform } from "../../components/platform/platform.js";
-import { Keycloak } from "../../components/apps/keycloak.js";
-import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
+import { upload } from "./fixtures/inspect.js";
+import { demoSso } from "./fixtures/sso.js";
 import { Mail } from "../../components/apps/mail.js";
 import {
   memoryMbFor,
@@ -38,25 +27,12 @@ const T = {
   client: "keycloak:openid/client:Client",
 };
 
-function upload(c: Recorded, file: string): string {
-  const u = (c.inputs.uploads as { file: string; content: string }[]).find((x) => x.file === file);
-  if (!u) throw new Error(`no upload ${file}`);
-  return u.content;
-}
-
 let rec: Recorder;
 let alinto: Sogo;
 let debian: Sogo;
 beforeAll(async () => {
   rec = await installMocks();
-  const host = new LocalDockerHost("local");
-  const platform = new Platform("local-platform", { host });
-  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
-  const realm = new KeycloakRealm("demo-realm", {
-    keycloak: kc,
-    realm: "demo",
-    displayName: "Commune de Démo",
-  });
+  const { platform, realm } = demoSso();
   const mail = new Mail("demo-mail", {
     tenant: "demo",
     hostname: "mail.demo.localhost",

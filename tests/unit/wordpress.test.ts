@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { envOf, installMocks, labelsOf, secretPaths, settle, type Recorded, type Recorder } from "./mocks.js";
-import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
-import { Platform } from "../../components/platform/platform.js";
-import { Keycloak } from "../../components/apps/keycloak.js";
-import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
+import { publicText } from "./fixtures/inspect.js";
+import { demoSso } from "./fixtures/sso.js";
 import {
   memoryMbFor,
   validateWordPressSiteArgs,
@@ -23,17 +21,6 @@ const T = {
   password: "random:index/randomPassword:RandomPassword",
 };
 
-function publicText(raw: unknown): string {
-  const strip = (v: unknown): unknown => {
-    if (secretPaths(v).includes(".")) return "<secret>";
-    if (Array.isArray(v)) return v.map(strip);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
-  return JSON.stringify(strip(raw));
-}
-
 const SITES = [
   { site: "club-echecs", title: "Club d'échecs", admin: "presidence@club-echecs.fr" },
   { site: "judo", title: "Judo Club", admin: "bureau@judo-demo.fr" },
@@ -44,14 +31,7 @@ let rec: Recorder;
 let sites: WordPressSite[];
 beforeAll(async () => {
   rec = await installMocks();
-  const host = new LocalDockerHost("local");
-  const platform = new Platform("local-platform", { host });
-  const kc = new Keycloak("sso", { platform, domain: "sso.demo.localhost" });
-  const realm = new KeycloakRealm("demo-realm", {
-    keycloak: kc,
-    realm: "demo",
-    displayName: "Commune de Démo",
-  });
+  const { platform, realm } = demoSso();
   sites = SITES.map(
     (s) =>
       new WordPressSite(`demo-wp-${s.site}`, {
