@@ -1,8 +1,4 @@
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
   renderSogoConf,
@@ -15,11 +11,14 @@ import { Memcached } from "../platform/memcached.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import type { Route } from "../platform/route.js";
-import { imageRef, pinned } from "../versions.js";
+import { pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
 import { SogoDirectory, SOGO_DIRECTORY_DEFAULTS } from "./sogo-directory.js";
+import { buildSogoImage } from "./sogo-image.js";
 import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+
+export { sogoBuildContext, sogoContextHash } from "./sogo-image.js";
 
 export type SogoSource = "alinto" | "debian";
 
@@ -147,27 +146,6 @@ export function memoryMbFor(args: Pick<SogoArgs, "memoryMb">): number {
   );
 }
 
-/** The build context on the machine running pulumi: `templates/sogo/` (source tree or package). */
-export function sogoBuildContext(): string {
-  for (const rel of ["../../templates/sogo", "../../../templates/sogo"]) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, "Dockerfile"))) return dir;
-  }
-  throw new Error("SOGo: templates/sogo/Dockerfile not found next to the components");
-}
-
-/** sha256 of the build context's files (name + content, sorted): a change rebuilds the image. */
-export function sogoContextHash(dir: string = sogoBuildContext()): string {
-  const h = createHash("sha256");
-  for (const f of readdirSync(dir).sort()) {
-    h.update(f)
-      .update("\0")
-      .update(readFileSync(join(dir, f)))
-      .update("\0");
-  }
-  return h.digest("hex");
-}
-
 /**
  * Sogo — webmail, calendars, contacts and ActiveSync for one tenant (`socle:apps:Sogo`).
  *
@@ -291,25 +269,15 @@ export class Sogo extends pulumi.ComponentResource {
         ),
     );
 
-    const context = sogoBuildContext();
-    this.image = new docker.RemoteImage(
+    this.image = buildSogoImage(
       `${name}-image`,
       {
-        name: `${imageRef("sogo", this.version)}-${this.source}`,
-        keepLocally: true,
-        build: {
-          context,
-          dockerfile: "Dockerfile",
-          buildArgs: {
-            BASE_IMAGE: args.baseImage ?? SOGO_DEFAULTS.baseImage,
-            SOGO_SOURCE: this.source,
-            SOGO_VERSION: this.version,
-          },
-          label: { "org.opencontainers.image.version": this.version, "socle.sogo.source": this.source },
-        },
-        triggers: { context: sogoContextHash(context) },
+        host,
+        version: this.version,
+        source: this.source,
+        baseImage: args.baseImage ?? SOGO_DEFAULTS.baseImage,
       },
-      { parent: this, provider: host.provider },
+      this,
     );
 
     const backupsName = `${this.containerName}-backups`;
