@@ -1,8 +1,25 @@
 /**
- * Checks and sizing shared by the per-app caches (`Redis`, `Memcached`): the
- * container name, a memory floor, and the cache's own budget (three quarters of
- * the container's limit, the rest for the server's overhead).
+ * Args, checks and sizing shared by the per-app caches (`Redis`, `Memcached`):
+ * the container name, a memory floor, and the cache's own budget (three quarters
+ * of the container's limit, the rest for the server's overhead).
  */
+import type * as docker from "@pulumi/docker";
+import type { DockerHost } from "../hosts/docker-host.js";
+
+/** What every per-app cache takes. */
+export interface CacheArgs {
+  host: DockerHost;
+  /** The tenant network (`platform.tenantNetwork(slug)`): only that tenant's apps reach it. */
+  network: docker.Network;
+  tenant: string;
+  service: string;
+  /** Container name, also its DNS name (e.g. `demo-nextcloud-redis`, `demo-sogo-memcached`). */
+  containerName: string;
+  /** Default: the component's `memoryMb` default (Redis 128, Memcached 64). */
+  memoryMb?: number;
+  /** Default: the catalogue's pin. */
+  version?: string;
+}
 
 /** `kind` names the component in the messages; `minMemoryMb` is its floor. */
 export function validateCacheArgs(

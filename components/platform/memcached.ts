@@ -1,28 +1,15 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer } from "../container.js";
-import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
-import { cacheBudgetMb, validateCacheArgs } from "./cache-args.js";
+import { cacheBudgetMb, validateCacheArgs, type CacheArgs } from "./cache-args.js";
 
 export const MEMCACHED_DEFAULTS = {
   memoryMb: 64,
   port: 11211,
 } as const;
 
-export interface MemcachedArgs {
-  host: DockerHost;
-  /** The tenant network (`platform.tenantNetwork(slug)`): only that tenant's apps reach it. */
-  network: docker.Network;
-  tenant: string;
-  service: string;
-  /** Container name, also its DNS name (e.g. `demo-sogo-memcached`). */
-  containerName: string;
-  /** Default 64. */
-  memoryMb?: number;
-  /** Default: the catalogue's pin. */
-  version?: string;
-}
+export type MemcachedArgs = CacheArgs;
 
 /** Item memory (`-m`) in MiB: three quarters of the limit (connections and slabs need the rest). */
 export function memcachedItemMemoryMb(memoryMb: number): number {

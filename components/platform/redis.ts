@@ -2,9 +2,8 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { generatedPassword } from "./password.js";
 import { pullImage, serviceContainer } from "../container.js";
-import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
-import { cacheBudgetMb, validateCacheArgs } from "./cache-args.js";
+import { cacheBudgetMb, validateCacheArgs, type CacheArgs } from "./cache-args.js";
 
 export const REDIS_DEFAULTS = {
   memoryMb: 128,
@@ -15,20 +14,9 @@ export const REDIS_DEFAULTS = {
 
 export type RedisEvictionPolicy = "noeviction" | "volatile-lru" | "allkeys-lru" | "volatile-ttl";
 
-export interface RedisArgs {
-  host: DockerHost;
-  /** The tenant network (`platform.tenantNetwork(slug)`): only that tenant's apps reach it. */
-  network: docker.Network;
-  tenant: string;
-  service: string;
-  /** Container name, also its DNS name (e.g. `demo-nextcloud-redis`). */
-  containerName: string;
-  /** Default 128. */
-  memoryMb?: number;
+export interface RedisArgs extends CacheArgs {
   /** Default `volatile-lru`. */
   maxmemoryPolicy?: RedisEvictionPolicy;
-  /** Default: the catalogue's pin. */
-  version?: string;
 }
 
 /** `maxmemory` in MiB: three quarters of the limit, leaving room for Redis' own overhead. */
