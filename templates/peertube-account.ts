@@ -7,6 +7,7 @@
  * stack's secret and its email. Secrets arrive as env vars, never in the text.
  */
 import { renderPeertubeLogin } from "./peertube-config.js";
+import { HOST_RE } from "./names.js";
 import { shellQuote as shq } from "./shell.js";
 
 export interface PeertubeAccountArgs {
@@ -26,7 +27,6 @@ export const PEERTUBE_ACCOUNT_ENV = {
   password: "SOCLE_ACCOUNT_PASSWORD",
 } as const;
 
-const HOST_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 const NAME_RE = /^[a-z0-9_.]{1,50}$/;
 
 export function validatePeertubeAccountArgs(a: PeertubeAccountArgs): void {
