@@ -17,7 +17,7 @@ import {
 import { engineName, listLabelled } from "./lib/docker.js";
 import { resticError } from "./lib/repository.js";
 import { EXIT, EXIT_HELP, SocleError, errorMessage, type ExitCode } from "./lib/errors.js";
-import { createOutput, formatBytes, type Output } from "./lib/output.js";
+import { createOutput, formatBytes, repositoryResult, type Output } from "./lib/output.js";
 import { hasPolicy, planRetention, type KeepPolicy } from "./lib/retention.js";
 import {
   assertNotInterrupted,
@@ -134,14 +134,8 @@ export async function main(options: BackupOptions = {}): Promise<BackupResult> {
   const started = Date.now();
   const out = options.out ?? createOutput({ json: options.json ?? false });
   const result: BackupResult = {
-    command: "backup",
-    ok: false,
-    exitCode: EXIT.failed,
-    repository: options.repo ?? process.env.RESTIC_REPOSITORY ?? "",
-    dryRun: Boolean(options.dryRun),
+    ...repositoryResult("backup", options),
     groups: [],
-    errors: [],
-    durationMs: 0,
   };
   let session: Session | undefined;
   try {

@@ -19,7 +19,7 @@ import {
   type DumpRecord,
   type Manifest,
 } from "./lib/manifest.js";
-import { createOutput, table, type Output } from "./lib/output.js";
+import { createOutput, repositoryResult, table, type Output } from "./lib/output.js";
 import { resticError } from "./lib/repository.js";
 import { DRILL_VOLUMES_SCRIPT } from "./lib/scripts.js";
 import { openSession, recoverCrashedRun, type Session } from "./lib/session.js";
@@ -112,16 +112,10 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
   const started = Date.now();
   const out = options.out ?? createOutput({ json: options.json ?? false });
   const result: DrillResult = {
-    command: "drill",
-    ok: false,
-    exitCode: EXIT.failed,
-    repository: options.repo ?? process.env.RESTIC_REPOSITORY ?? "",
-    dryRun: Boolean(options.dryRun),
+    ...repositoryResult("drill", options),
     services: [],
     checks: [],
     mismatches: 0,
-    errors: [],
-    durationMs: 0,
   };
   let session: Session | undefined;
   const scratch = { containers: [] as string[], volumes: [] as string[], network: "" };

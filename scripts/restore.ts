@@ -15,7 +15,7 @@ import { runHelper } from "./lib/helper.js";
 import { LABELS } from "../components/labels.js";
 import { waitHealthy } from "./lib/health.js";
 import { selectManifest, tagValue, VOLUMES_ROOT, type Manifest } from "./lib/manifest.js";
-import { createOutput, type Output } from "./lib/output.js";
+import { createOutput, repositoryResult, type Output } from "./lib/output.js";
 import { resticError } from "./lib/repository.js";
 import { VOLUME_RESTORE_SCRIPT } from "./lib/scripts.js";
 import { openSession, recoverCrashedRun, type Session } from "./lib/session.js";
@@ -119,14 +119,8 @@ export async function main(options: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now();
   const out = options.out ?? createOutput({ json: options.json ?? false });
   const result: RestoreResult = {
-    command: "restore",
-    ok: false,
-    exitCode: EXIT.failed,
-    repository: options.repo ?? process.env.RESTIC_REPOSITORY ?? "",
-    dryRun: Boolean(options.dryRun),
+    ...repositoryResult("restore", options),
     groups: [],
-    errors: [],
-    durationMs: 0,
   };
   let session: Session | undefined;
   try {

@@ -1,3 +1,4 @@
+import { EXIT, type ExitCode } from "./errors.js";
 /**
  * What a command prints. Progress and step lines go to stderr (a live line on
  * a terminal, plain lines otherwise); stdout carries only the `--json` summary
@@ -85,4 +86,32 @@ export function formatBytes(n: number): string {
     u++;
   }
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * The fields every repository command's result starts with (backup, restore,
+ * drill): failed until the command says otherwise, the repository from the
+ * options or RESTIC_REPOSITORY, no error yet.
+ */
+export function repositoryResult<C extends string>(
+  command: C,
+  options: { repo?: string; dryRun?: boolean },
+): {
+  command: C;
+  ok: false;
+  exitCode: ExitCode;
+  repository: string;
+  dryRun: boolean;
+  errors: string[];
+  durationMs: number;
+} {
+  return {
+    command,
+    ok: false,
+    exitCode: EXIT.failed,
+    repository: options.repo ?? process.env.RESTIC_REPOSITORY ?? "",
+    dryRun: Boolean(options.dryRun),
+    errors: [],
+    durationMs: 0,
+  };
 }
