@@ -11,6 +11,7 @@ import {
   COMMON_OPTIONS,
   intOption,
   nameOption,
+  normaliseCheckFlag,
   parseStrict,
   percentOption,
 } from "./lib/args.js";
@@ -90,11 +91,7 @@ ${COMMON_HELP}
 ${EXIT_HELP}`;
 
 export function parseArgs(argv: string[]): BackupOptions & { help?: boolean } {
-  // `--check` takes an optional value: normalise "--check" alone to "--check=5%".
-  const norm = argv.map((a, i) =>
-    a === "--check" && (argv[i + 1] ?? "--").startsWith("--") ? "--check=5%" : a,
-  );
-  const { values: v } = parseStrict(norm, {
+  const { values: v } = parseStrict(normaliseCheckFlag(argv), {
     ...COMMON_OPTIONS,
     tenant: { type: "string" },
     service: { type: "string" },

@@ -6,7 +6,14 @@
  * sha256, every table's row count. Exit 5 on any mismatch.
  */
 import { randomBytes } from "node:crypto";
-import { COMMON_HELP, COMMON_OPTIONS, nameOption, parseStrict, percentOption } from "./lib/args.js";
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  nameOption,
+  normaliseCheckFlag,
+  parseStrict,
+  percentOption,
+} from "./lib/args.js";
 import { docker, dockerOk } from "./lib/docker.js";
 import { EXIT, EXIT_HELP, SocleError, errorMessage, type ExitCode } from "./lib/errors.js";
 import { runHelper, restic } from "./lib/helper.js";
@@ -86,10 +93,7 @@ ${COMMON_HELP}
 ${EXIT_HELP}`;
 
 export function parseArgs(argv: string[]): DrillOptions & { help?: boolean } {
-  const norm = argv.map((a, i) =>
-    a === "--check" && (argv[i + 1] ?? "--").startsWith("--") ? "--check=5%" : a,
-  );
-  const { values: v } = parseStrict(norm, {
+  const { values: v } = parseStrict(normaliseCheckFlag(argv), {
     ...COMMON_OPTIONS,
     tenant: { type: "string" },
     service: { type: "string" },

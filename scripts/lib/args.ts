@@ -60,3 +60,12 @@ export function nameOption(name: string, value: string | undefined): string | un
     throw new SocleError(`--${name}: "${value}" is not a valid name`, EXIT.usage);
   return value;
 }
+
+/**
+ * `--check` takes an optional percentage: a bare `--check` (last, or followed
+ * by another option) becomes `--check=5%`, so node:util parseArgs can read it
+ * as a string option. Used by backup and drill.
+ */
+export function normaliseCheckFlag(argv: string[]): string[] {
+  return argv.map((a, i) => (a === "--check" && (argv[i + 1] ?? "--").startsWith("--") ? "--check=5%" : a));
+}
