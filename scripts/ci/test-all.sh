@@ -8,15 +8,30 @@ cd "$(dirname "$0")/../.."
 export DOCKER_BUILDKIT=0 # images are built from a local base; no registry to ask
 log() { printf '\n== %s ==\n' "$*"; }
 
-APT_PACKAGES=(docker.io restic cloud-init caddy shellcheck debootstrap systemd postgresql-client jq e2fsprogs util-linux php-cli curl)
+# Every program a test or the test command calls, with the Debian package that
+# installs it. A package is installed when its command is missing, and after the
+# install every command must answer: a new machine has none of them.
+TOOLS=(
+  docker:docker.io dockerd:docker.io restic:restic cloud-init:cloud-init caddy:caddy
+  shellcheck:shellcheck debootstrap:debootstrap systemd-analyze:systemd psql:postgresql-client
+  jq:jq mkfs.ext4:e2fsprogs losetup:util-linux php:php-cli curl:curl nft:nftables
+  ssh-keygen:openssh-client openssl:openssl sha256sum:coreutils xargs:findutils tar:tar
+  apt-config:apt
+)
 missing=()
-for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for t in "${TOOLS[@]}"; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
+done
 if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   log "apt-get install ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then echo "need root to install: ${missing[*]}" >&2; exit 1; fi
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+for t in "${TOOLS[@]}"; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || { echo "${t%%:*} still missing after apt-get install ${t#*:}" >&2; exit 1; }
+done
 
 log "npm ci"
 npm ci --no-audit --no-fund
