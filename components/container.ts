@@ -142,7 +142,15 @@ export function serviceContainer(
   );
 }
 
-/** Pulls a pinned image on a host (kept locally so a destroy never removes a shared image). */
+/** An image reference as `host` pulls it: through its registry mirror when it has one. */
+export function mirroredRef(host: DockerHost, ref: string): string {
+  return host.imageRegistry ? `${host.imageRegistry}/${ref}` : ref;
+}
+
+/**
+ * Pulls a pinned image on a host (kept locally so a destroy never removes a
+ * shared image), through the host's registry mirror when it has one.
+ */
 export function pullImage(
   name: string,
   host: DockerHost,
@@ -152,7 +160,11 @@ export function pullImage(
   if (ref.endsWith(":latest") || !ref.includes(":")) {
     throw new Error(`${name}: image "${ref}" must be pinned to a version, never latest`);
   }
-  return new docker.RemoteImage(name, { name: ref, keepLocally: true }, { ...opts, provider: host.provider });
+  return new docker.RemoteImage(
+    name,
+    { name: mirroredRef(host, ref), keepLocally: true },
+    { ...opts, provider: host.provider },
+  );
 }
 
 /** A named volume on the host, labelled with its tenant, never deleted by Pulumi. */

@@ -15,6 +15,7 @@ import { SERVICE_NAMES, type ServiceName } from "../components/versions.js";
 import { DOMAIN, REPOSITORY, SCHEDULE, Reader, at, int, isObject, suggest, show } from "./config-checks.js";
 import { TARGET_DEFAULTS, hostNames, readTarget } from "./config-target.js";
 import { TENANT_DEFAULTS, readTenant, readVersions, type ServedDomain } from "./config-tenants.js";
+import { readImages, type ImagesConfig } from "./config-images.js";
 
 export { hostAddresses, hostNames, TARGET_KINDS } from "./config-target.js";
 export { TENANT_VERSIONED } from "./config-tenants.js";
@@ -25,6 +26,8 @@ export interface SocleConfig {
   sso: { domain: string };
   shared: { peertube?: { domain: string } };
   backup: BackupConfig;
+  /** Where images are pulled from (`socle:images`). */
+  images: ImagesConfig;
   /**
    * Deployment-wide version pins (`socle:versions`, written by `socle update`):
    * Keycloak, the platform services, the shared PeerTube. Any catalogue
@@ -113,6 +116,7 @@ export interface RawConfig {
   sso?: unknown;
   shared?: unknown;
   backup?: unknown;
+  images?: unknown;
   versions?: unknown;
   /** Other keys set in the `socle` namespace (without the prefix): each is reported as unknown. */
   otherKeys?: string[];
@@ -139,6 +143,7 @@ export const CONFIG_KEYS = [
   "sso",
   "shared",
   "backup",
+  "images",
   "versions",
   "proxmoxApiToken",
   "backupPassword",
@@ -183,6 +188,7 @@ export function parseConfig(raw: RawConfig): SocleConfig {
   r.unique([...deploymentWide, ...served]);
 
   const backup = readBackup(r, raw.backup);
+  const images = readImages(r, raw.images);
   const versions = readVersions(r, "socle:versions", raw.versions, SERVICE_NAMES);
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return {
@@ -191,6 +197,7 @@ export function parseConfig(raw: RawConfig): SocleConfig {
     sso: { domain: ssoDomain! },
     shared,
     backup: backup!,
+    images,
     versions,
     secrets: {},
   };
@@ -310,6 +317,7 @@ export function loadConfig(): SocleConfig {
     sso: readObject(c, "sso"),
     shared: readObject(c, "shared"),
     backup: readObject(c, "backup"),
+    images: readObject(c, "images"),
     versions: readObject(c, "versions"),
     otherKeys: Object.keys(pulumi.runtime.allConfig())
       .filter((k) => k.startsWith("socle:"))

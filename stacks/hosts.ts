@@ -36,7 +36,11 @@ export function declareHosts(cfg: SocleConfig, extras: HostExtras): Map<string, 
   if (t.kind === "local") {
     hosts.set(
       LOCAL_HOST,
-      new LocalDockerHost(LOCAL_HOST, { dockerHost: t.dockerHost, memoryMb: t.memoryMb }),
+      new LocalDockerHost(LOCAL_HOST, {
+        dockerHost: t.dockerHost,
+        memoryMb: t.memoryMb,
+        ...(cfg.images.registry !== undefined ? { imageRegistry: cfg.images.registry } : {}),
+      }),
     );
     return hosts;
   }
@@ -73,6 +77,7 @@ export function declareHosts(cfg: SocleConfig, extras: HostExtras): Map<string, 
         adminUser: t.sshUser,
         sshPublicKeys: t.sshPublicKeys,
         mail: extras.mailHosts.has(h.name),
+        ...(cfg.images.registry !== undefined ? { imageRegistry: cfg.images.registry } : {}),
         reserveMb: t.reserveMb,
         extraFiles: extras.files,
         extraCommands: extras.commands,

@@ -17,4 +17,6 @@ export interface DockerHost {
   readonly memoryMb: number;
   /** Whether mail ports (25, 465, 587, 993, 4190) are open on this host's firewall. */
   readonly mail: boolean;
+  /** Registry mirror every image is pulled through (`host[:port][/path]`); unset: each image's own registry. */
+  readonly imageRegistry?: string;
 }

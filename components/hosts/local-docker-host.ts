@@ -7,6 +7,8 @@ export interface LocalDockerHostArgs {
   dockerHost?: string;
   /** Memory offered to containers, MiB (placement capacity); default 16384. */
   memoryMb?: number;
+  /** Registry mirror every image is pulled through (see DockerHost). */
+  imageRegistry?: string;
 }
 
 /**
@@ -21,11 +23,13 @@ export class LocalDockerHost extends pulumi.ComponentResource implements DockerH
   readonly address: pulumi.Output<string>;
   readonly memoryMb: number;
   readonly mail = true;
+  readonly imageRegistry?: string;
 
   constructor(name: string, args: LocalDockerHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("socle:hosts:LocalDockerHost", name, {}, opts);
     this.hostName = name;
     this.memoryMb = args.memoryMb ?? 16384;
+    if (args.imageRegistry !== undefined) this.imageRegistry = args.imageRegistry;
     this.provider = new docker.Provider(
       `${name}-docker`,
       { host: args.dockerHost ?? "unix:///var/run/docker.sock" },
