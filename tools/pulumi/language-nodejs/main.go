@@ -7,8 +7,11 @@
 // reports the resource packages found in node_modules, and runs the program
 // with @pulumi/pulumi's own runner (`@pulumi/pulumi/cmd/run`), exactly as the
 // official host does: same arguments, same PULUMI_CONFIG and
-// PULUMI_CONFIG_SECRET_KEYS environment, same exit-code conventions. It does
-// not install dependencies (run `npm ci` first), generate code or pack SDKs.
+// PULUMI_CONFIG_SECRET_KEYS environment, the runtime options `typescript`,
+// `tsconfig` and `nodeargs`, same exit-code conventions. It does not install
+// dependencies (run `npm ci` first), generate code or pack SDKs, and it passes
+// the engine's monitor address to the program directly (no synchronous-invoke
+// pipes, no debugger attachment).
 package main
 
 import (
@@ -24,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/shlex"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -92,7 +96,7 @@ func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 }
 
 func (h *host) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	pkgs, err := resourcePackages(filepath.Join(req.GetInfo().GetProgramDirectory(), "node_modules"))
+	pkgs, err := resourcePackages(nodeModulesOf(req.GetInfo().GetProgramDirectory()))
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +105,7 @@ func (h *host) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequired
 
 func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, srv pulumirpc.LanguageRuntime_InstallDependenciesServer) error {
 	dir := req.GetInfo().GetProgramDirectory()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@pulumi", "pulumi")); err != nil {
+	if _, err := os.Stat(filepath.Join(nodeModulesOf(dir), "@pulumi", "pulumi")); err != nil {
 		return fmt.Errorf("%s has no node_modules/@pulumi/pulumi: run npm ci there first (this language host installs nothing)", dir)
 	}
 	return nil
@@ -142,13 +146,23 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return nil, err
 	}
 	env := append(os.Environ(), "PULUMI_CONFIG="+cfg, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
-	if opts := req.GetInfo().GetOptions().AsMap(); opts["typescript"] != false {
+	opts := req.GetInfo().GetOptions().AsMap()
+	if opts["typescript"] != false {
 		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if p, ok := opts["tsconfig"].(string); ok && p != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+p)
+	}
+	var nodeArgs []string
+	if a, ok := opts["nodeargs"].(string); ok {
+		if nodeArgs, err = shlex.Split(a); err != nil {
+			return &pulumirpc.RunResponse{Error: "runtime option nodeargs: " + err.Error()}, nil
+		}
 	}
 	runCtx, stop := context.WithCancel(h.cancelCtx)
 	defer stop()
 	context.AfterFunc(ctx, stop)
-	cmd := exec.CommandContext(runCtx, node, h.arguments(req, runner)...)
+	cmd := exec.CommandContext(runCtx, node, append(nodeArgs, h.arguments(req, runner)...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Dir = dir

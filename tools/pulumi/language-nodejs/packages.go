@@ -63,6 +63,19 @@ func resourcePackages(nodeModules string) ([]*pulumirpc.PackageDependency, error
 	return out, nil
 }
 
+// nodeModulesOf: the node_modules Node would resolve from dir, the nearest
+// one in dir or a parent (a program in a subfolder of its project, `main: stacks/`).
+func nodeModulesOf(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if info, err := os.Stat(filepath.Join(d, "node_modules")); err == nil && info.IsDir() {
+			return filepath.Join(d, "node_modules")
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join(dir, "node_modules")
+		}
+	}
+}
+
 func packageDirs(nodeModules string) ([]string, error) {
 	entries, err := os.ReadDir(nodeModules)
 	if errors.Is(err, fs.ErrNotExist) {
