@@ -101,6 +101,9 @@ export function serviceContainer(
       restart: args.oneShot ? "no" : "unless-stopped",
       ...(args.oneShot ? { mustRun: false, attach: true, logs: true } : {}),
       memory: args.memoryMb,
+      // Memory plus swap equal to the memory: no swap. Docker would otherwise store twice the
+      // memory, which the provider reads back as a change on every preview (seen on the real engine).
+      memorySwap: args.memoryMb,
       envs: args.envs,
       labels: socleLabels(args.labels),
       networksAdvanced: args.networks.map((n) => ({

@@ -64,6 +64,7 @@ describe("parseConfig: good input and defaults", () => {
       sso: { domain: "sso.demo.localhost" },
       shared: {},
       backup: BACKUP_OUT,
+      images: {},
       versions: {},
       secrets: {},
     });
@@ -201,6 +202,7 @@ describe("the example stack files", () => {
         schedule: "*-*-* 02:30:00",
         keep: { daily: 7, weekly: 4, monthly: 12 },
       },
+      images: {},
       versions: {},
       secrets: {},
     });

@@ -199,6 +199,7 @@ describe("Nextcloud", () => {
       attach: true,
       logs: true,
       memory: 256,
+      memorySwap: 256,
       envs: rec.get(C, "demo-nextcloud-cron").inputs.envs,
       labels: [
         { label: "socle.role", value: "job" },

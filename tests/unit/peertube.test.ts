@@ -229,6 +229,7 @@ describe("PeerTube under the mock engine", () => {
       attach: true,
       logs: true,
       memory: 128,
+      memorySwap: 128,
       envs: ["PT_ROOT_PASSWORD=pw-demo-peertube-root-password"],
       labels: [
         { label: "socle.role", value: "job" },

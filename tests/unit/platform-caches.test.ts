@@ -37,6 +37,7 @@ describe("Redis and Memcached", () => {
       image: "sha256:demo-nc-redis-image",
       restart: "unless-stopped",
       memory: 128,
+      memorySwap: 128,
       envs: ["REDIS_PASSWORD=pw-demo-nc-redis-password"],
       command: [
         "sh",
@@ -73,6 +74,7 @@ describe("Redis and Memcached", () => {
     expect(c.inputs).toMatchObject({
       name: "demo-sogo-memcached",
       memory: 64,
+      memorySwap: 64,
       command: ["memcached", "-m", "48", "-c", "1024"],
       networksAdvanced: [{ name: "socle-t-demo" }],
       restart: "unless-stopped",

@@ -128,6 +128,7 @@ describe("PostgresServer", () => {
       image: "sha256:plat-postgres-image",
       restart: "unless-stopped",
       memory: 1024,
+      memorySwap: 1024,
       envs: ["POSTGRES_USER=postgres", "POSTGRES_PASSWORD=pw-plat-postgres-password"],
       labels: [
         { label: "socle.health", value: "cmd:pg_isready -U postgres" },
@@ -206,6 +207,7 @@ describe("PostgresDatabase", () => {
       attach: true,
       logs: true,
       memory: 64,
+      memorySwap: 64,
       envs: ["PGPASSWORD=pw-plat-postgres-password", "DB_PASSWORD=pw-demo-nc-db-password"],
       labels: [
         { label: "socle.role", value: "job" },
@@ -293,6 +295,7 @@ describe("MariadbServer and MariadbDatabase", () => {
       image: "sha256:plat-mariadb-image",
       restart: "unless-stopped",
       memory: 1024,
+      memorySwap: 1024,
       envs: ["MARIADB_ROOT_PASSWORD=pw-plat-mariadb-password", "MARIADB_AUTO_UPGRADE=1"],
       labels: [
         { label: "socle.health", value: "cmd:healthcheck.sh --connect --innodb_initialized" },
@@ -333,6 +336,7 @@ describe("MariadbServer and MariadbDatabase", () => {
       mustRun: false,
       attach: true,
       memory: 64,
+      memorySwap: 64,
       envs: ["MYSQL_PWD=pw-plat-mariadb-password", "DB_PASSWORD=pw-demo-wp-db-password"],
       networksAdvanced: [{ name: "socle-backend" }],
       entrypoints: ["/bin/sh", "/socle/db-init.sh"],
