@@ -15,6 +15,7 @@ import { runHelper } from "./lib/helper.js";
 import { LABELS } from "../components/labels.js";
 import { waitHealthy } from "./lib/health.js";
 import { selectManifest, tagValue, VOLUMES_ROOT, type Manifest } from "./lib/manifest.js";
+import { acceptManifest } from "./lib/manifest-trust.js";
 import { createOutput, repositoryResult, type Output } from "./lib/output.js";
 import { resticError } from "./lib/repository.js";
 import { VOLUME_RESTORE_SCRIPT } from "./lib/scripts.js";
@@ -68,7 +69,9 @@ backup (a manifest snapshot): stops the app containers, empties and restores
 the volumes, drops and recreates each database (same owner and encoding) and
 loads its dump, starts the containers, runs socle.backup.restore.post (e.g.
 Nextcloud maintenance:data-fingerprint), waits for socle.health. Snapshots are
-never deleted. A volume whose path contains the repository is refused.
+never deleted. A volume whose path contains the repository is refused, and so
+is a manifest naming a volume, database or container the live labels do not
+declare (nothing is touched: exit 1).
 Deploy first (pulumi up): the containers must exist; missing volumes are created.
 
 Options:
@@ -162,8 +165,9 @@ export async function main(options: RestoreOptions): Promise<RestoreResult> {
 
 /**
  * Every service's manifest, and every check, BEFORE anything is stopped: the
- * live group must exist with valid labels, and the restore targets must not
- * hold the repository. Throws the first refusal.
+ * live group must exist with valid labels, its manifest name only what those
+ * labels declare (acceptManifest), and the restore targets must not hold the
+ * repository. Throws the first refusal.
  */
 async function planRestore(session: Session, options: RestoreOptions): Promise<PlannedGroup[]> {
   const tags = [
@@ -199,6 +203,7 @@ async function planRestore(session: Session, options: RestoreOptions): Promise<P
       );
     }
     const manifest = await readManifest(session.ctx, snap);
+    acceptManifest(manifest, snap, group);
     plan.push({ group, manifestId: snap.short_id, manifest, time: snap.time });
   }
   for (const p of plan) {
