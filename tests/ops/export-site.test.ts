@@ -10,6 +10,14 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as exportSite } from "../../scripts/export-site.js";
+import {
+  ADMIN_SCRIPT,
+  DUMP_SCRIPT,
+  LOAD_SCRIPT,
+  MARIADB_PLAIN_DUMP,
+  PING_SCRIPT,
+  QUERY_SCRIPT,
+} from "../../scripts/lib/db.js";
 import { createOutput } from "../../scripts/lib/output.js";
 import {
   IMAGES,
@@ -189,6 +197,49 @@ describe.skipIf(!ready)("socle export-site, for real", () => {
     expect(JSON.parse(r.stdout.trim()).errors).toEqual([
       "no container labelled socle.tenant=demo, socle.service=wordpress-nope",
     ]);
+  });
+
+  it("the MariaDB clients read the root password from MYSQL_PWD, never from their argv (real server)", () => {
+    const server = "ex-socle-mariadb";
+    // A shim in front of each client logs its argv, then runs the real one.
+    execIn(server, "mkdir -p /tmp/shim && : >/tmp/shim/argv");
+    for (const c of ["mariadb", "mariadb-dump", "mariadb-admin"]) {
+      execIn(
+        server,
+        `cat >/tmp/shim/${c} && chmod +x /tmp/shim/${c}`,
+        `#!/bin/sh\nfor a in "$0" "$@"; do printf '%s\\n' "$a"; done >>/tmp/shim/argv\nexec /usr/bin/${c} "$@"\n`,
+      );
+    }
+    const db = "demo_assos_club_echecs";
+    for (const [script, args, input] of [
+      [DUMP_SCRIPT.mariadb, [db], ""],
+      [MARIADB_PLAIN_DUMP, [db], ""],
+      [QUERY_SCRIPT.mariadb, [db, "SELECT COUNT(*) FROM wp_posts"], ""],
+      [PING_SCRIPT.mariadb, [], ""],
+      [ADMIN_SCRIPT.mariadb, [db, "SELECT 1"], ""],
+      [LOAD_SCRIPT.mariadb, [db], "SELECT 1;"],
+    ] as const) {
+      const r = spawnSync(
+        "docker",
+        [
+          "exec",
+          "-i",
+          "-e",
+          "PATH=/tmp/shim:/usr/sbin:/usr/bin:/sbin:/bin",
+          server,
+          "sh",
+          "-c",
+          script,
+          "sh",
+          ...args,
+        ],
+        { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      );
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+    }
+    const argv = execIn(server, "cat /tmp/shim/argv");
+    for (const c of ["mariadb", "mariadb-dump", "mariadb-admin"]) expect(argv).toContain(`/tmp/shim/${c}\n`);
+    expect(argv).not.toContain("root-pw");
   });
 
   it("refuses a site whose dump label names another town's database on the shared server", async () => {
