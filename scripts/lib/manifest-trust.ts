@@ -44,7 +44,7 @@ export function acceptManifest(
     new SocleError(`${groupKey(g)}: refusing manifest ${snap.short_id}: ${what}; ${next}`);
   const tags = `${tagValue(snap, "tenant")}/${tagValue(snap, "service")}`;
   if (m.tenant !== g.tenant || m.service !== g.service || tags !== groupKey(g)) {
-    throw refuse(`it names ${String(m.tenant)}/${String(m.service)} (tags ${tags})`);
+    throw refuse(`it names ${JSON.stringify(`${m.tenant}/${m.service}`)} (tags ${JSON.stringify(tags)})`);
   }
   if (!Array.isArray(m.volumes) || !Array.isArray(m.dumps)) throw refuse("volumes and dumps must be lists");
   if (m.volumes.length > 0 && !(isString(m.volumeSnapshot) && SNAPSHOT_ID.test(m.volumeSnapshot))) {
@@ -53,7 +53,8 @@ export function acceptManifest(
   const seen = new Set<string>();
   for (const v of m.volumes as unknown[]) {
     const name = (v as { name?: unknown } | null)?.name;
-    if (!isString(name) || !VOLUME_RE.test(name) || !g.volumes.includes(name) || seen.has(name)) {
+    if (isString(name) && seen.has(name)) throw refuse(`volume "${name}" is listed twice`);
+    if (!isString(name) || !VOLUME_RE.test(name) || !g.volumes.includes(name)) {
       throw refuse(
         `volume ${JSON.stringify(name)} is not one of its labels' volumes (${g.volumes.join(", ") || "none"})`,
       );

@@ -86,8 +86,8 @@ describe("acceptManifest", () => {
     expect(refused((m) => (m.volumes[0]!.name = "b-nextcloud-data"))).toBe(
       why(`volume "b-nextcloud-data" is not one of its labels' volumes (demo-nextcloud-data)`),
     );
-    expect(refused((m) => m.volumes.push({ ...m.volumes[0]! }))).toMatch(
-      /volume "demo-nextcloud-data" is not/,
+    expect(refused((m) => m.volumes.push({ ...m.volumes[0]! }))).toBe(
+      why('volume "demo-nextcloud-data" is listed twice'),
     );
     expect(refused((m) => (m.volumes = "x" as unknown as Manifest["volumes"]))).toBe(
       why("volumes and dumps must be lists"),
@@ -108,9 +108,12 @@ describe("acceptManifest", () => {
   });
 
   it("refuses another group's manifest, by its content or its tags", () => {
-    expect(refused((m) => (m.tenant = "b"))).toBe(why("it names b/nextcloud (tags demo/nextcloud)"));
+    expect(refused((m) => (m.tenant = "demo\nforged"))).toBe(
+      why('it names "demo\\nforged/nextcloud" (tags "demo/nextcloud")'),
+    );
+    expect(refused((m) => (m.tenant = "b"))).toBe(why('it names "b/nextcloud" (tags "demo/nextcloud")'));
     expect(refused(() => undefined, tagsFor("b", "nextcloud", "1", "manifest"))).toBe(
-      why("it names demo/nextcloud (tags b/nextcloud)"),
+      why('it names "demo/nextcloud" (tags "b/nextcloud")'),
     );
   });
 
