@@ -1,6 +1,7 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer } from "../container.js";
+import { PLATFORM_TENANT, serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { isLocalHost, type Route } from "../platform/route.js";
@@ -13,9 +14,9 @@ export const KEYCLOAK_DEFAULTS = {
   memoryMb: 1536,
   containerName: "socle-keycloak",
   alias: "keycloak",
-  tenant: "_platform",
+  tenant: PLATFORM_TENANT,
   service: "keycloak",
-  database: "keycloak",
+  database: serviceDatabase(PLATFORM_TENANT, "keycloak"),
   adminUser: "socle-admin",
   httpPort: 8080,
   managementPort: 9000,

@@ -1,6 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
@@ -198,7 +199,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       `${name}-db`,
       {
         server: platform.postgres,
-        database: `${tenant.replace(/-/g, "_")}_nextcloud`,
+        database: serviceDatabase(tenant, d.service),
         tenant,
         service: d.service,
       },

@@ -11,6 +11,7 @@ import {
   type PeertubeFederation,
 } from "../../templates/peertube-config.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
@@ -215,7 +216,7 @@ export class PeerTube extends pulumi.ComponentResource {
       `${name}-db`,
       {
         server: platform.postgres,
-        database: `${tenant.replace(/-/g, "_")}_peertube`,
+        database: serviceDatabase(tenant, "peertube"),
         extensions: [...PEERTUBE_DEFAULTS.extensions],
         tenant,
         service: "peertube",

@@ -7,6 +7,7 @@ import {
   type SogoMailServer,
 } from "../../templates/sogo-conf.js";
 import { serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import { Memcached } from "../platform/memcached.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
@@ -194,7 +195,7 @@ export class Sogo extends pulumi.ComponentResource {
 
     this.database = new PostgresDatabase(
       `${name}-db`,
-      { server: platform.postgres, database: `${tenant.replace(/-/g, "_")}_sogo`, tenant, service: "sogo" },
+      { server: platform.postgres, database: serviceDatabase(tenant, "sogo"), tenant, service: "sogo" },
       { parent: this },
     );
     this.memcached = new Memcached(

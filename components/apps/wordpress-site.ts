@@ -6,6 +6,7 @@ import {
   WORDPRESS_MU_PLUGIN_PATH,
 } from "../../templates/wordpress-config.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import { MariadbDatabase } from "../platform/mariadb-database.js";
 import type { Platform } from "../platform/platform.js";
 import type { Route } from "../platform/route.js";
@@ -68,7 +69,7 @@ export function wordpressSiteDomain(site: string, tenantDomain: string): string 
 
 /** MariaDB database (and user) name: `<tenant>_assos_<site>`, dashes as underscores. */
 export function wordpressDatabaseName(tenant: string, site: string): string {
-  return `${tenant}_assos_${site}`.replace(/-/g, "_");
+  return serviceDatabase(tenant, `wordpress-${site}`);
 }
 
 /** Pure validation; exact messages, before any child exists. */
