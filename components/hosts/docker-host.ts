@@ -17,4 +17,10 @@ export interface DockerHost {
   readonly memoryMb: number;
   /** Whether mail ports (25, 465, 587, 993, 4190) are open on this host's firewall. */
   readonly mail: boolean;
+  /**
+   * The engine's unix socket on the host, bind-mounted into the platform's network
+   * jobs (they attach the shared containers to tenant networks). Default
+   * `/var/run/docker.sock`.
+   */
+  readonly dockerSocket?: string;
 }
