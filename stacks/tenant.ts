@@ -81,8 +81,8 @@ export function tenantPublicNames(t: Tenant): string[] {
 export function declareTenant(ctx: TenantContext): DeclaredTenant {
   const { tenant: t, platform, realm } = ctx;
   const s = t.services;
-  // Split horizon: the tenant's containers on socle-web resolve its own names (and
-  // the deployment-wide ones) to their proxy; never another tenant's.
+  // Split horizon: the tenant's containers on its web network resolve its own names
+  // (and the deployment-wide ones) to their proxy; never another tenant's.
   const names = tenantPublicNames(t);
   platform.setTenantNames(t.slug, names);
   const routes: Route[] = [];

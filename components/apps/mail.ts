@@ -133,8 +133,8 @@ export function mailEnv(args: {
  * generates (`tls.PrivateKey`, RSA 2048, secret in the state), uploaded into the
  * config volume with its `dkim_signing.conf`. TLS: the proxy's certificate for the
  * mail host (`tls`), read-only; docker-mailserver's change detector re-reads it on
- * renewal. Outputs: the DNS records to publish (DKIM from the key's public half),
- * and `endpoints` for SOGo. Backups: the maildirs, the state and the config volumes.
+ * renewal. Networks: the tenant's web and back-end networks. Outputs: the DNS
+ * records to publish (DKIM from the key's public half), and `endpoints` for SOGo. Backups: the maildirs, the state and the config volumes.
  *
  * Children: `${name}-dkim` (without `dkimPrivateKey`), `${name}-image`, `${name}-data`,
  * `${name}-state`, `${name}-config`, `${name}-server`.
@@ -212,6 +212,7 @@ export class Mail extends pulumi.ComponentResource {
     const introspectionUrl = args.realm
       ? `${args.realm.issuerUrl}/protocol/openid-connect/userinfo`
       : undefined;
+    const nets = platform.tenantNetworks(tenant);
     const uploads: { file: string; content: pulumi.Input<string> }[] = [
       { file: dkimKeyPath(args.mailDomain, selector), content: dkimKey },
       {
@@ -240,7 +241,7 @@ export class Mail extends pulumi.ComponentResource {
           ...(introspectionUrl ? { introspectionUrl } : {}),
           ...(args.tls ? { tls: { certPath: args.tls.certPath, keyPath: args.tls.keyPath } } : {}),
         }),
-        networks: [{ network: platform.web }, { network: platform.tenantNetwork(tenant) }],
+        networks: [{ network: nets.web }, { network: nets.back }],
         volumes: [
           { volume: data.volume, containerPath: "/var/mail" },
           { volume: state.volume, containerPath: "/var/mail-state" },

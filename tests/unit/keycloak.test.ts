@@ -77,6 +77,8 @@ describe("Keycloak", () => {
       KC_DB_PASSWORD: "pw-sso-db-password",
       KC_HOSTNAME: "https://sso.demo.localhost",
       KC_PROXY_HEADERS: "xforwarded",
+      // X-Forwarded-* from the proxy only: its static address on socle-web
+      KC_PROXY_TRUSTED_ADDRESSES: "172.30.0.2",
       KC_HTTP_ENABLED: "true",
       KC_HEALTH_ENABLED: "true",
       KC_BOOTSTRAP_ADMIN_USERNAME: "socle-admin",

@@ -99,7 +99,8 @@ describe("Mail under the mock engine", () => {
     expect(c.inputs.name).toBe("demo-mail");
     expect(c.inputs.memory).toBe(1024);
     expect(c.inputs.ports).toEqual([25, 465, 587, 993, 4190].map((p) => ({ internal: p, external: p })));
-    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-web" }, { name: "socle-t-demo" }]);
+    // its tenant's web network (egress, SSO) and back-end network (SOGo reaches it there)
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }, { name: "socle-t-demo-back" }]);
     expect(c.inputs.volumes).toEqual([
       { volumeName: "demo-mail-data", containerPath: "/var/mail" },
       { volumeName: "demo-mail-state", containerPath: "/var/mail-state" },

@@ -134,7 +134,7 @@ describe("WordPressSite under the mock engine", () => {
       { volumeName: "demo-assos-club-echecs-html", containerPath: "/var/www/html" },
     ]);
     expect(rec.get(T.volume, "demo-wp-club-echecs-html").inputs.name).toBe("demo-assos-club-echecs-html");
-    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-web" }, { name: "socle-backend" }]);
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }, { name: "socle-t-demo-back" }]);
     expect(c.inputs.healthcheck).toEqual({
       tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/wp-admin/install.php"],
       interval: "30s",
@@ -143,6 +143,10 @@ describe("WordPressSite under the mock engine", () => {
       startPeriod: "120s",
     });
     expect((c.dependencies ?? []).some((u) => u.endsWith("::demo-wp-club-echecs-db-init"))).toBe(true);
+    // its database is initialised through demo's back-end network, once MariaDB is attached to it
+    const init = rec.get(T.container, "demo-wp-club-echecs-db-init");
+    expect(init.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-back" }]);
+    expect((init.dependencies ?? []).some((u) => u.endsWith("::demo-network-mariadb"))).toBe(true);
   });
 
   it("uploads the mu-plugin into the html volume", () => {
