@@ -31,7 +31,7 @@ export const PLATFORM_DEFAULTS = {
    * (172.17-31.x/16, 192.168.x/20) and skips a pool that overlaps one of these.
    */
   addressBlock: NETWORK_PLAN.block,
-  /** Where Mail mounts the proxy's data volume (read-only) to read its certificate. */
+  /** Where Mail's certificate job mounts the proxy's data volume (read-only). */
   proxyDataMount: "/etc/socle/proxy-data",
   /** The host's network job (the proxy on every tenant's web network, pruning). */
   networksJobName: "socle-networks",
@@ -95,8 +95,8 @@ const nameOf = (n: PublicName) => (typeof n === "string" ? n : n.name);
  * names.
  *
  * The proxy's data volume `socle-proxy-data` (certificates) belongs to the
- * Platform (`proxyData`) so Mail can mount it before the proxy is declared
- * (`proxyCertificate(host)`).
+ * Platform (`proxyData`) so Mail can copy its certificate before the proxy is
+ * declared (`proxyCertificate(host)`).
  *
  * Children: `${name}-web`, `${name}-backend`, `${name}-proxy-data`,
  * `${name}-docker-cli` (image of the network jobs), `${name}-postgres`,
@@ -115,7 +115,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly webAddressing: WebAddressing;
   /** The proxy's static address on `socle-web` (where Keycloak's names point, and Keycloak's trusted proxy). */
   readonly proxyAddress: string;
-  /** `socle-proxy-data`: Caddy's certificates (mounted by the proxy, read-only by Mail). */
+  /** `socle-proxy-data`: Caddy's certificates (mounted by the proxy; Mail copies its own from it). */
   readonly proxyData: docker.Volume;
   /** The Docker CLI image of the network jobs. */
   readonly networkJobImage: docker.RemoteImage;
@@ -300,8 +300,9 @@ export class Platform extends pulumi.ComponentResource {
   }
 
   /**
-   * Mail's `tls`: this host's proxy certificate for `host` (which the proxy must
-   * serve), in `socle-proxy-data` mounted read-only at `/etc/socle/proxy-data`.
+   * Mail's certificate source: this host's proxy certificate for `host` (which the
+   * proxy must serve), in `socle-proxy-data` as mounted read-only at
+   * `/etc/socle/proxy-data` by Mail's copy job (never by the mail server).
    */
   proxyCertificate(host: string): {
     volume: docker.Volume;

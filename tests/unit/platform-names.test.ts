@@ -187,16 +187,26 @@ describe("split horizon: public names inside the containers", () => {
     expect(kc?.inputs.hosts).toEqual(entries(["sso.demo.localhost"], PROXY_IP));
   });
 
-  it("mail: TLS from the proxy's certificate for its host, read-only", () => {
+  it("mail: TLS from its own copy of the proxy's certificate for its host, never the proxy's volume", () => {
     const m = withVille.get("demo-mail-server")!;
     expect(m.volumes).toContainEqual({
-      volumeName: "socle-proxy-data",
-      containerPath: "/etc/socle/proxy-data",
+      volumeName: "demo-mail-tls",
+      containerPath: "/etc/socle/mail-tls",
       readOnly: true,
     });
+    expect(JSON.stringify(m.volumes)).not.toContain("socle-proxy-data");
     const env = Object.fromEntries((m.envs as string[]).map((e) => e.split(/=(.*)/s).slice(0, 2)));
-    expect(env.SSL_CERT_PATH).toBe(
-      "/etc/socle/proxy-data/caddy/certificates/local/mail.demo.localhost/mail.demo.localhost.crt",
+    expect(env.SSL_CERT_PATH).toBe("/etc/socle/mail-tls/cert.pem");
+    expect(env.SSL_KEY_PATH).toBe("/etc/socle/mail-tls/key.pem");
+    // the copier reads the proxy's volume (read-only) and copies this host's certificate only
+    const copier = withVille.get("demo-mail-certs")!;
+    expect(copier.volumes).toEqual([
+      { volumeName: "socle-proxy-data", containerPath: "/etc/socle/proxy-data", readOnly: true },
+      { volumeName: "demo-mail-tls", containerPath: "/etc/socle/mail-tls" },
+    ]);
+    const script = (copier.uploads as { content: string }[])[0]!.content;
+    expect(script).toContain(
+      "src_cert='/etc/socle/proxy-data/caddy/certificates/local/mail.demo.localhost/mail.demo.localhost.crt'",
     );
   });
 });
