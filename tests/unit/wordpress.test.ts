@@ -130,6 +130,8 @@ describe("WordPressSite under the mock engine", () => {
       WORDPRESS_TABLE_PREFIX: "wp_",
     });
     expect(envOf(app("judo")).WORDPRESS_CONFIG_EXTRA).toContain("define('OIDC_LOGIN_TYPE', 'auto');");
+    // an association's admin installs, uploads or edits no plugin (no PHP of its own on the host)
+    expect(extra).toContain("define('DISALLOW_FILE_MODS', true);");
     expect(c.inputs.volumes).toEqual([
       { volumeName: "demo-assos-club-echecs-html", containerPath: "/var/www/html" },
     ]);
