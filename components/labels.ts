@@ -13,6 +13,8 @@
  * - `socle.backup.restore.post`: shell command run in this container after a restore
  * - `socle.health`: `http:<port><path>` (GET, 2xx) or `cmd:<shell command>` (exit 0)
  * - `socle.version`: the pinned version, read by the update planner
+ * - `socle.network` (on a tenant's NETWORKS, with `socle.tenant`): `web` or `back`; the
+ *   platform's network job disconnects the shared containers from those no tenant uses
  */
 export const LABELS = {
   tenant: "socle.tenant",
@@ -26,6 +28,7 @@ export const LABELS = {
   restorePost: "socle.backup.restore.post",
   health: "socle.health",
   version: "socle.version",
+  network: "socle.network",
 } as const;
 
 /** The tenant of the deployment's own containers: database servers, proxy, Keycloak. */

@@ -29,12 +29,6 @@ export const NEXTCLOUD_DEFAULTS = {
   phoneRegion: "FR",
   maxBodySize: "10GB",
   phpUploadLimit: "10G",
-  /**
-   * Who may set X-Forwarded-For: the `socle-web` subnet when Docker reports it,
-   * else the private ranges Docker allocates bridge networks from. Nextcloud
-   * publishes no port, so only containers on its networks reach it at all.
-   */
-  privateRanges: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
   www: "/var/www/html",
 } as const;
 
@@ -77,7 +71,10 @@ export interface NextcloudArgs {
    * joining the EPCI then replaces only that job). Empty or absent: no job.
    */
   federation?: { trustedServers: string[] };
-  /** Override TRUSTED_PROXIES / wopi_allowlist (default: the socle-web subnet). */
+  /**
+   * Override `TRUSTED_PROXIES` (who may set X-Forwarded-For). Default: the proxy's
+   * static address on the tenant's web network, and nothing else.
+   */
   trustedProxies?: string[];
 }
 
@@ -195,6 +192,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       );
     }
 
+    const nets = platform.tenantNetworks(tenant);
     const db = new PostgresDatabase(
       `${name}-db`,
       {
@@ -202,6 +200,7 @@ export class Nextcloud extends pulumi.ComponentResource {
         database: serviceDatabase(tenant, d.service),
         tenant,
         service: d.service,
+        network: nets.database(platform.postgres),
       },
       { parent: this },
     );
@@ -209,7 +208,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       `${name}-redis`,
       {
         host: platform.host,
-        network: platform.tenantNetwork(tenant),
+        network: nets.back,
         tenant,
         service: d.service,
         containerName: `${c}-redis`,
@@ -219,19 +218,18 @@ export class Nextcloud extends pulumi.ComponentResource {
     );
     this.adminPassword = generatedPassword(`${name}-admin`, this);
 
+    // Only the proxy may say who the client is (X-Forwarded-For); WOPI calls come from
+    // Collabora through the proxy, so the allowlist is the tenant's web subnet.
     const proxies: pulumi.Output<string[]> = args.trustedProxies
       ? pulumi.output([...args.trustedProxies])
-      : platform.web.ipamConfigs.apply((cfgs) => {
-          const subnets = (cfgs ?? []).map((x) => x.subnet).filter((s): s is string => !!s);
-          return subnets.length > 0 ? subnets : [...d.privateRanges];
-        });
+      : nets.proxyAddress.apply((a) => [a]);
 
-    const hook = proxies.apply((allow) =>
+    const hook = nets.webSubnet.apply((allow) =>
       renderNextcloudHook({
         url: this.url,
         phoneRegion: d.phoneRegion,
         ...(isLocalHost(args.domain) ? { insecureTls: true } : {}),
-        ...(this.collabora ? { office: { wopiUrl: this.collabora.url, wopiAllowlist: allow } } : {}),
+        ...(this.collabora ? { office: { wopiUrl: this.collabora.url, wopiAllowlist: [allow] } } : {}),
         ...(this.oidc
           ? {
               oidc: {
@@ -251,11 +249,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       { volume: html, containerPath: d.www },
       { volume: data, containerPath: `${d.www}/data` },
     ];
-    const networks = [
-      { network: platform.web },
-      { network: platform.backend },
-      { network: platform.tenantNetwork(tenant) },
-    ];
+    const networks = [{ network: nets.web }, { network: nets.back }];
     // What both containers need at run time (the image's config/*.config.php read these on every request).
     const runtimeEnvs: pulumi.Input<string>[] = [
       `POSTGRES_HOST=${db.host}:${db.port}`,

@@ -65,7 +65,7 @@ export interface PeerTubeArgs {
   };
   /** `/config/local-production.yaml`; `follow` goes to the job `<tenant>-peertube-follow`. */
   federation?: PeertubeFederation;
-  /** `PEERTUBE_TRUST_PROXY` entries; default: loopback + the `socle-web` subnet(s). */
+  /** `PEERTUBE_TRUST_PROXY` entries; default: loopback + the proxy's address on the tenant's web network. */
   trustProxy?: string[];
   instanceName?: string;
   /** Pin of peertube-plugin-auth-openid-connect; default: newest compatible at first install. */
@@ -159,12 +159,12 @@ export function previousPeertubeHostnames(
  * PeerTube — one video instance (`socle:apps:PeerTube`).
  *
  * Official image (catalogue pin), its own database on the shared PostgreSQL
- * (extensions `pg_trgm`, `unaccent`), its own Redis on the tenant network
- * (`noeviction`: BullMQ job queues), volumes `/data` and `/config`, federation
+ * (extensions `pg_trgm`, `unaccent`), its own Redis on the tenant's back-end
+ * network (`noeviction`: BullMQ job queues), volumes `/data` and `/config`, federation
  * overrides in `/config/local-production.yaml`, and a configurator started by
  * a wrapper entrypoint that installs and configures `auth-openid-connect`
  * against the tenant's realm (see templates/peertube-config.ts). The follows
- * of `federation.follow` are requested by a one-shot job on `socle-web`
+ * of `federation.follow` are requested by a one-shot job on the tenant's web network
  * (components/apps/peertube-follow.ts), not by the instance container. Health
  * `GET /api/v1/ping`. Backups: `pg_dump -Fc` in `socle-postgres`, `/data`, `/config`.
  *
@@ -178,6 +178,8 @@ export function previousPeertubeHostnames(
  */
 export class PeerTube extends pulumi.ComponentResource {
   readonly url: string;
+  /** Its tenant (the EPCI-wide instance's is `shared`): its networks are `tenantNetworks(tenant)`. */
+  readonly tenant: string;
   /** The hostname actually deployed (fails when it differs from `previousHostname`). */
   readonly hostname: pulumi.Output<string>;
   readonly routes: Route[];
@@ -203,6 +205,7 @@ export class PeerTube extends pulumi.ComponentResource {
     const host = platform.host;
     const version = args.version ?? pinned("peertube");
     this.url = `https://${domain}`;
+    this.tenant = tenant;
     this.containerName = `${tenant}-peertube`;
     this.memoryMb = memoryMbFor(args);
     const federation = args.federation ?? FEDERATION_DEFAULTS;
@@ -212,6 +215,7 @@ export class PeerTube extends pulumi.ComponentResource {
       return domain;
     });
 
+    const nets = platform.tenantNetworks(tenant);
     this.database = new PostgresDatabase(
       `${name}-db`,
       {
@@ -220,6 +224,7 @@ export class PeerTube extends pulumi.ComponentResource {
         extensions: [...PEERTUBE_DEFAULTS.extensions],
         tenant,
         service: "peertube",
+        network: nets.database(platform.postgres),
       },
       { parent: this },
     );
@@ -227,7 +232,7 @@ export class PeerTube extends pulumi.ComponentResource {
       `${name}-redis`,
       {
         host,
-        network: platform.tenantNetwork(tenant),
+        network: nets.back,
         tenant,
         service: "peertube",
         containerName: `${tenant}-peertube-redis`,
@@ -253,14 +258,10 @@ export class PeerTube extends pulumi.ComponentResource {
       );
     }
 
+    // Only the proxy (its static address on the tenant's web network) says who the client is.
     const trustProxy: pulumi.Output<string[]> = args.trustProxy
       ? pulumi.output([...args.trustProxy])
-      : platform.web.ipamConfigs.apply((cfgs) => {
-          const subnets = (cfgs ?? []).map((c) => c.subnet).filter((s): s is string => !!s);
-          // Unknown subnet (not yet reported by the engine): the private ranges
-          // Docker allocates from. Only Socle containers share these networks.
-          return ["loopback", ...(subnets.length > 0 ? subnets.sort() : ["uniquelocal"])];
-        });
+      : nets.proxyAddress.apply((a) => ["loopback", a]);
 
     const env: Record<string, pulumi.Input<string>> = {
       PEERTUBE_ADMIN_EMAIL: args.adminEmail,
@@ -335,11 +336,7 @@ export class PeerTube extends pulumi.ComponentResource {
           health: `http:${PEERTUBE_DEFAULTS.port}/api/v1/ping`,
         },
         envs,
-        networks: [
-          { network: platform.web },
-          { network: platform.backend },
-          { network: platform.tenantNetwork(tenant) },
-        ],
+        networks: [{ network: nets.web }, { network: nets.back }],
         volumes: [
           { volume: data, containerPath: "/data" },
           { volume: config, containerPath: "/config" },

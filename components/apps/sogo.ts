@@ -191,11 +191,18 @@ export class Sogo extends pulumi.ComponentResource {
     this.url = `https://${domain}`;
     this.containerName = `${tenant}-sogo`;
     this.memoryMb = memoryMbFor(args);
-    const tenantNet = platform.tenantNetwork(tenant);
+    const nets = platform.tenantNetworks(tenant);
+    const tenantNet = nets.back;
 
     this.database = new PostgresDatabase(
       `${name}-db`,
-      { server: platform.postgres, database: serviceDatabase(tenant, "sogo"), tenant, service: "sogo" },
+      {
+        server: platform.postgres,
+        database: serviceDatabase(tenant, "sogo"),
+        tenant,
+        service: "sogo",
+        network: nets.database(platform.postgres),
+      },
       { parent: this },
     );
     this.memcached = new Memcached(
@@ -290,7 +297,7 @@ export class Sogo extends pulumi.ComponentResource {
       ...mailWait,
     ].join(" ");
     const upload = { file: SOGO_DEFAULTS.confPath, content: this.conf };
-    const appNetworks = [{ network: platform.web }, { network: platform.backend }, { network: tenantNet }];
+    const appNetworks = [{ network: nets.web }, { network: tenantNet }];
 
     const app = serviceContainer(
       `${name}-app`,
@@ -344,7 +351,7 @@ export class Sogo extends pulumi.ComponentResource {
           health: `http:${SOGO_DEFAULTS.webPort}/SOGo.woa/WebServerResources/css/styles.css`,
         },
         envs: [`SOGO_UPSTREAM=${this.containerName}:${SOGO_DEFAULTS.port}`],
-        networks: [{ network: platform.web }],
+        networks: [{ network: nets.web }],
         command: ["web"],
         healthcheck: { tests: ["CMD", "/usr/local/bin/socle-sogo", "health"], startPeriod: "30s" },
       },

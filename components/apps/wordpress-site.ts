@@ -148,6 +148,7 @@ export class WordPressSite extends pulumi.ComponentResource {
     this.service = `wordpress-${site}`;
     this.memoryMb = memoryMbFor(args);
 
+    const nets = platform.tenantNetworks(tenant);
     this.database = new MariadbDatabase(
       `${name}-db`,
       {
@@ -155,6 +156,7 @@ export class WordPressSite extends pulumi.ComponentResource {
         database: wordpressDatabaseName(tenant, site),
         tenant,
         service: this.service,
+        network: nets.database(platform.mariadb),
       },
       { parent: this },
     );
@@ -225,7 +227,7 @@ export class WordPressSite extends pulumi.ComponentResource {
           health: `http:80${WORDPRESS_DEFAULTS.healthPath}`,
         },
         envs,
-        networks: [{ network: platform.web }, { network: platform.backend }],
+        networks: [{ network: nets.web }, { network: nets.back }],
         volumes: [{ volume: html, containerPath: "/var/www/html" }],
         uploads: [
           {

@@ -19,4 +19,10 @@ export interface DockerHost {
   readonly mail: boolean;
   /** Registry mirror every image is pulled through (`host[:port][/path]`); unset: each image's own registry. */
   readonly imageRegistry?: string;
+  /**
+   * The engine's unix socket on the host, bind-mounted into the platform's network
+   * jobs (they attach the shared containers to tenant networks). Default
+   * `/var/run/docker.sock`.
+   */
+  readonly dockerSocket?: string;
 }

@@ -24,17 +24,19 @@ export class LocalDockerHost extends pulumi.ComponentResource implements DockerH
   readonly memoryMb: number;
   readonly mail = true;
   readonly imageRegistry?: string;
+  /** The socket of a `unix://` engine address; `/var/run/docker.sock` otherwise. */
+  readonly dockerSocket: string;
 
   constructor(name: string, args: LocalDockerHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("socle:hosts:LocalDockerHost", name, {}, opts);
     this.hostName = name;
     this.memoryMb = args.memoryMb ?? 16384;
     if (args.imageRegistry !== undefined) this.imageRegistry = args.imageRegistry;
-    this.provider = new docker.Provider(
-      `${name}-docker`,
-      { host: args.dockerHost ?? "unix:///var/run/docker.sock" },
-      { parent: this },
-    );
+    const engine = args.dockerHost ?? "unix:///var/run/docker.sock";
+    this.dockerSocket = engine.startsWith("unix://")
+      ? engine.slice("unix://".length)
+      : "/var/run/docker.sock";
+    this.provider = new docker.Provider(`${name}-docker`, { host: engine }, { parent: this });
     this.address = pulumi.output("127.0.0.1");
     this.registerOutputs({ address: this.address });
   }

@@ -32,6 +32,8 @@ export const backend = platform.backend.name;
 
 interface Inspect {
   Name: string;
+  /** The image's id. */
+  Image: string;
   Config: { Image: string; Labels: Record<string, string> };
   HostConfig: { Memory: number; PortBindings: Record<string, unknown> | null };
   State: { Running: boolean; ExitCode: number };
@@ -55,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.SOCLE_KEEP_ENGINE === "1") return;
+  if (process.env.SOCLE_KEEP_ENGINE === "1") return console.log(`kept: ${project?.dir} (registry stopped)`);
   await project?.pulumi("destroy", "--yes", "--skip-preview");
   const left = await engineObjects("socle-");
   const demo = await engineObjects("demo-");
@@ -79,10 +81,14 @@ describe("pulumi up of the platform on the real engine, images from a real regis
   });
 
   it("pulled every image from the registry under the official names the components pin", async () => {
-    expect((await inspect("socle-postgres")).Config.Image).toBe(
-      `${registry.address}/${imageRef("postgres")}`,
-    );
-    expect((await inspect("socle-mariadb")).Config.Image).toBe(`${registry.address}/${imageRef("mariadb")}`);
+    for (const [name, service] of [
+      ["socle-postgres", "postgres"],
+      ["socle-mariadb", "mariadb"],
+    ] as const) {
+      const pulled =
+        await q`docker image inspect --format {{.Id}} ${`${registry.address}/${imageRef(service)}`}`;
+      expect((await inspect(name)).Image, name).toBe(pulled.stdout.trim());
+    }
   });
 
   it("the database servers run with the label contract, a memory limit and no published port", async () => {
@@ -109,7 +115,7 @@ describe("pulumi up of the platform on the real engine, images from a real regis
 
   it("a second up changes nothing: pulumi preview --expect-no-changes passes", async () => {
     const t0 = Date.now();
-    const r = await project.pulumi("preview", "--expect-no-changes");
+    const r = await project.pulumi("preview", "--expect-no-changes", "--diff");
     upTimes.noChange = (Date.now() - t0) / 1000;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
   });
