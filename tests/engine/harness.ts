@@ -87,6 +87,11 @@ export async function startRegistry(): Promise<Registry> {
       await q`docker rmi ${address}/${ref}`;
     },
     async stop() {
+      // The images the docker provider pulled from this registry (keepLocally) go with it.
+      const pulled = (await q`docker images --format ${"{{.Repository}}:{{.Tag}}"}`).stdout
+        .split("\n")
+        .filter((ref) => ref.startsWith(`${address}/`));
+      if (pulled.length > 0) await q`docker rmi ${pulled}`.nothrow();
       proc.kill("SIGTERM");
       await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * The real engine: `pulumi up` of Socle's platform (LocalDockerHost, Platform
- * with its networks and database servers, one PostgreSQL and one MariaDB
- * database with their one-shot initialisers) on this machine's Docker engine,
+ * with its networks and database servers, town `demo`'s own networks, one
+ * PostgreSQL and one MariaDB database reached over them, the network jobs and
+ * the one-shot initialisers) on this machine's Docker engine,
  * every image pulled by the real docker provider from a real registry on
  * 127.0.0.1 (`imageRegistry`, what `socle:images.registry` sets). Then a
  * no-change preview, the label contract as the engine made it, and a destroy
@@ -24,8 +25,15 @@ import { MariadbDatabase } from "${ROOT}/components/platform/mariadb-database.js
 
 const host = new LocalDockerHost("local", { memoryMb: 4096, imageRegistry: "${registry}" });
 const platform = new Platform("local-platform", { host });
-new PostgresDatabase("demo-app-pg", { server: platform.postgres, database: "demo_app", tenant: "demo", service: "app" });
-new MariadbDatabase("demo-site-mariadb", { server: platform.mariadb, database: "demo_site", tenant: "demo", service: "site" });
+const nets = platform.tenantNetworks("demo");
+new PostgresDatabase("demo-app-pg", {
+  server: platform.postgres, database: "demo_app", tenant: "demo", service: "app",
+  network: nets.database(platform.postgres),
+});
+new MariadbDatabase("demo-site-mariadb", {
+  server: platform.mariadb, database: "demo_site", tenant: "demo", service: "site",
+  network: nets.database(platform.mariadb),
+});
 export const web = platform.web.name;
 export const backend = platform.backend.name;
 `;
@@ -52,6 +60,7 @@ beforeAll(async () => {
   registry = await startRegistry();
   await registry.push("socle-test/pg", imageRef("postgres"));
   await registry.push("socle-test/mariadb", imageRef("mariadb"));
+  await registry.push("socle-test/docker-cli", imageRef("dockercli"));
   project = new Project("platform", program(registry.address), toolchain);
   await project.init();
 });
@@ -75,7 +84,12 @@ describe("pulumi up of the platform on the real engine, images from a real regis
     upTimes.first = (Date.now() - t0) / 1000;
     expect(out).toMatch(/\+ \d+ created/);
     const objects = await engineObjects("socle-");
-    expect(objects.networks.sort()).toEqual(["socle-backend", "socle-web"]);
+    expect(objects.networks.sort()).toEqual([
+      "socle-backend",
+      "socle-t-demo-back",
+      "socle-t-demo-web",
+      "socle-web",
+    ]);
     expect(objects.containers).toEqual(expect.arrayContaining(["socle-postgres", "socle-mariadb"]));
     expect(await project.outputs()).toEqual({ web: "socle-web", backend: "socle-backend" });
   });
@@ -98,6 +112,16 @@ describe("pulumi up of the platform on the real engine, images from a real regis
       expect(c.HostConfig.Memory, name).toBeGreaterThan(0);
       expect(c.HostConfig.PortBindings ?? {}, name).toEqual({});
       expect(c.Config.Labels[LABELS.role], name).toBe("db");
+    }
+  });
+
+  it("the network jobs attached both database servers to the town's back-end network", async () => {
+    for (const name of ["socle-postgres", "socle-mariadb"]) {
+      const nets = (await q`docker inspect --format ${"{{json .NetworkSettings.Networks}}"} ${name}`).stdout;
+      expect(Object.keys(JSON.parse(nets) as object).sort(), name).toEqual([
+        "socle-backend",
+        "socle-t-demo-back",
+      ]);
     }
   });
 
