@@ -2,7 +2,8 @@
 # Builds the Pulumi engine Socle runs on from Go modules, for machines that
 # cannot install the Pulumi CLI the usual way: the `pulumi` CLI, a Node.js
 # language host (tools/pulumi/language-nodejs) and the resource plugins that
-# could be built here (tools/providers). Idempotent: the binaries are cached
+# could be built here (tools/providers: docker, random and tls bridged,
+# keycloak Socle's own over the admin REST API). Idempotent: the binaries are cached
 # under ~/.cache/socle/toolchain/<key>, the key a hash of the Go version and
 # every file under tools/ and this script; a warm run takes a second.
 # The LAST line printed is the directory to put on PATH.
@@ -37,7 +38,7 @@ npm_pins() { for p in "$@"; do sdk_version "$p"; done; }
 key=$( {
   go version
   echo "$PULUMI_VERSION $SDK_FORK_VERSION $DOCKER_TF_VERSION $RANDOM_TF_VERSION $TLS_TF_VERSION"
-  npm_pins @pulumi/docker @pulumi/random @pulumi/tls
+  npm_pins @pulumi/docker @pulumi/random @pulumi/tls @pulumi/keycloak
   cat "$0"
   (cd "$tools" && find . -path ./providers/.build -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum)
 } | sha256sum | cut -c1-16)
@@ -100,6 +101,14 @@ for p in docker random tls; do
   log "pulumi-resource-$p $v (cold: the docker plugin takes ~10 minutes)"
   plugin "$p" "$v"
 done
+
+# Socle's own Keycloak provider (tools/providers/keycloak: the admin REST API,
+# not bridged: neither pulumi-keycloak's provider nor a Keycloak Terraform
+# provider module can be fetched here).
+v=$(sdk_version "@pulumi/keycloak")
+log "pulumi-resource-keycloak $v (Socle's own, over Keycloak's admin REST API)"
+(cd "$tools/providers" && go build -trimpath -ldflags "-s -w -X main.version=$v" \
+  -o "$tmp/pulumi-resource-keycloak" ./keycloak)
 
 "$tmp/pulumi" version >/dev/null
 "$tmp/pulumi-language-nodejs" -version >/dev/null

@@ -16,7 +16,7 @@ TOOLS=(
   shellcheck:shellcheck debootstrap:debootstrap systemd-analyze:systemd psql:postgresql-client
   jq:jq mkfs.ext4:e2fsprogs losetup:util-linux php:php-cli curl:curl nft:nftables
   ssh-keygen:openssh-client openssl:openssl sha256sum:coreutils xargs:findutils tar:tar
-  apt-config:apt docker-registry:docker-registry
+  apt-config:apt docker-registry:docker-registry mvn:maven
 )
 missing=()
 for t in "${TOOLS[@]}"; do
