@@ -13,7 +13,8 @@ import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { Platform } from "../platform/platform.js";
 import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
+import { mailNames } from "../names.js";
 
 export const MAIL_DEFAULTS = {
   /** Postfix + Dovecot + rspamd (no ClamAV). */
@@ -170,7 +171,8 @@ export class Mail extends pulumi.ComponentResource {
     const selector = args.dkimSelector ?? MAIL_DEFAULTS.dkimSelector;
     this.hostname = args.hostname;
     this.mailDomain = args.mailDomain;
-    this.containerName = `${tenant}-mail`;
+    const names = mailNames(tenant);
+    this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const tlsMode = args.tls ? "starttls" : "none";
     this.endpoints = {
@@ -198,8 +200,8 @@ export class Mail extends pulumi.ComponentResource {
     }
 
     const image = pullImage(`${name}-image`, host, imageRef("mailserver", version), { parent: this });
-    const vol = (part: string) => {
-      const volumeName = `${this.containerName}-${part}`;
+    const vol = (part: "data" | "state" | "config") => {
+      const volumeName = names.volume(part);
       return {
         volumeName,
         volume: stateVolume(`${name}-${part}`, host, volumeName, tenant, { parent: this }),

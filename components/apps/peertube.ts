@@ -20,7 +20,8 @@ import { generatedPassword } from "../platform/password.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { declarePeertubeFollowJob } from "./peertube-follow.js";
 import { OidcClient } from "./oidc-client.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE, isDisplayText, isEmail } from "../../templates/checks.js";
+import { peertubeNames, tenantDatabaseName } from "../names.js";
 
 export const PEERTUBE_DEFAULTS = {
   memoryMb: 2048,
@@ -74,8 +75,6 @@ export interface PeerTubeArgs {
   redisMemoryMb?: number;
 }
 
-const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
-
 /** `video.<tenant domain>`: the default FQDN the composition gives PeerTube. */
 export function peertubeDomain(tenantDomain: string): string {
   return `video.${tenantDomain}`;
@@ -89,8 +88,7 @@ export function validatePeerTubeArgs(
   const who = `PeerTube ${args.tenant}`;
   if (!HOST_RE.test(args.domain))
     throw new Error(`${who}: domain "${args.domain}" is not a lower-case domain name`);
-  if (!EMAIL_RE.test(args.adminEmail))
-    throw new Error(`${who}: adminEmail "${args.adminEmail}" is not an email`);
+  if (!isEmail(args.adminEmail)) throw new Error(`${who}: adminEmail "${args.adminEmail}" is not an email`);
   if (args.smtp) {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(args.smtp.host)) {
       throw new Error(`${who}: smtp.host "${args.smtp.host}" is not a host name`);
@@ -98,8 +96,12 @@ export function validatePeerTubeArgs(
     if (!Number.isInteger(args.smtp.port) || args.smtp.port < 1 || args.smtp.port > 65535) {
       throw new Error(`${who}: smtp.port ${args.smtp.port} is not a port`);
     }
-    if (!EMAIL_RE.test(args.smtp.from))
-      throw new Error(`${who}: smtp.from "${args.smtp.from}" is not an email`);
+    if (!isEmail(args.smtp.from)) throw new Error(`${who}: smtp.from "${args.smtp.from}" is not an email`);
+  }
+  if (args.instanceName !== undefined && !isDisplayText(args.instanceName)) {
+    throw new Error(
+      `${who}: instanceName ${JSON.stringify(args.instanceName)} is not one line of display text`,
+    );
   }
   if (args.federation) validatePeertubeFederation(args.federation, args.domain);
   for (const [k, v] of [
@@ -202,7 +204,8 @@ export class PeerTube extends pulumi.ComponentResource {
     const host = platform.host;
     const version = args.version ?? pinned("peertube");
     this.url = `https://${domain}`;
-    this.containerName = `${tenant}-peertube`;
+    const names = peertubeNames(tenant);
+    this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const federation = args.federation ?? FEDERATION_DEFAULTS;
 
@@ -215,7 +218,7 @@ export class PeerTube extends pulumi.ComponentResource {
       `${name}-db`,
       {
         server: platform.postgres,
-        database: `${tenant.replace(/-/g, "_")}_peertube`,
+        database: tenantDatabaseName(tenant, "peertube"),
         extensions: [...PEERTUBE_DEFAULTS.extensions],
         tenant,
         service: "peertube",
@@ -229,7 +232,7 @@ export class PeerTube extends pulumi.ComponentResource {
         network: platform.tenantNetwork(tenant),
         tenant,
         service: "peertube",
-        containerName: `${tenant}-peertube-redis`,
+        containerName: names.redis,
         memoryMb: args.redisMemoryMb ?? PEERTUBE_DEFAULTS.redisMemoryMb,
         maxmemoryPolicy: "noeviction",
       },
@@ -311,8 +314,8 @@ export class PeerTube extends pulumi.ComponentResource {
     });
 
     const image = pullImage(`${name}-image`, host, imageRef("peertube", version), { parent: this });
-    const dataName = `${this.containerName}-data`;
-    const configName = `${this.containerName}-config`;
+    const dataName = names.data;
+    const configName = names.config;
     const data = stateVolume(`${name}-data`, host, dataName, tenant, { parent: this });
     const config = stateVolume(`${name}-config`, host, configName, tenant, { parent: this });
 

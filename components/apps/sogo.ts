@@ -11,12 +11,13 @@ import { Memcached } from "../platform/memcached.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import type { Route } from "../platform/route.js";
-import { pinned } from "../versions.js";
+import { isNumericVersion, pinned, VERSION_RULES } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
 import { SogoDirectory, SOGO_DIRECTORY_DEFAULTS } from "./sogo-directory.js";
 import { buildSogoImage } from "./sogo-image.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
+import { sogoNames, tenantDatabaseName } from "../names.js";
 
 export { sogoBuildContext, sogoContextHash } from "./sogo-image.js";
 
@@ -121,7 +122,8 @@ export function validateSogoArgs(args: Omit<SogoArgs, "platform" | "realm">): vo
     throw new Error(`${who}: source "${String(source)}" must be "alinto" or "debian"`);
   }
   const version = sogoVersion(args);
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${who}: version "${version}" is not x.y.z`);
+  if (!isNumericVersion(version) || version.split(".").length !== VERSION_RULES.sogo!.parts)
+    throw new Error(`${who}: version "${version}" is not x.y.z`);
   if (source === "alinto" && !sogoSupportsOidc(version)) {
     throw new Error(`${who}: version ${version} from Alinto has no OpenID Connect; use 5.12 or newer`);
   }
@@ -188,13 +190,14 @@ export class Sogo extends pulumi.ComponentResource {
     this.version = sogoVersion(args);
     this.sso = sogoSso(args, args.realm !== undefined);
     this.url = `https://${domain}`;
-    this.containerName = `${tenant}-sogo`;
+    const names = sogoNames(tenant);
+    this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const tenantNet = platform.tenantNetwork(tenant);
 
     this.database = new PostgresDatabase(
       `${name}-db`,
-      { server: platform.postgres, database: `${tenant.replace(/-/g, "_")}_sogo`, tenant, service: "sogo" },
+      { server: platform.postgres, database: tenantDatabaseName(tenant, "sogo"), tenant, service: "sogo" },
       { parent: this },
     );
     this.memcached = new Memcached(
@@ -204,7 +207,7 @@ export class Sogo extends pulumi.ComponentResource {
         network: tenantNet,
         tenant,
         service: "sogo",
-        containerName: `${tenant}-sogo-memcached`,
+        containerName: names.memcached,
         memoryMb: SOGO_DEFAULTS.memcachedMemoryMb,
       },
       { parent: this },
@@ -280,7 +283,7 @@ export class Sogo extends pulumi.ComponentResource {
       this,
     );
 
-    const backupsName = `${this.containerName}-backups`;
+    const backupsName = names.backups;
     const backups = stateVolume(`${name}-backups`, host, backupsName, tenant, { parent: this });
     const mailWait = [args.mail.imap, args.mail.smtp].map((s) => `${s.host}:${s.port}`);
     const waitFor = [
@@ -327,7 +330,7 @@ export class Sogo extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.database.ready, this.memcached.container] },
     );
 
-    const webName = `${this.containerName}-web`;
+    const webName = names.web;
     serviceContainer(
       `${name}-web`,
       {
@@ -354,7 +357,7 @@ export class Sogo extends pulumi.ComponentResource {
       `${name}-cron`,
       {
         host,
-        containerName: `${this.containerName}-cron`,
+        containerName: names.cron,
         image: this.image,
         memoryMb: SOGO_DEFAULTS.cronMemoryMb,
         labels: { tenant, service: "sogo", role: "job", version: this.version, health: "cmd:pidof cron" },

@@ -5,7 +5,7 @@ import type { DockerHost } from "../hosts/docker-host.js";
 import { MariadbServer } from "./mariadb.js";
 import { PostgresServer } from "./postgres.js";
 import { caddyCertificateFiles, PROXY_DEFAULTS } from "./proxy.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
 
 export const PLATFORM_DEFAULTS = {
   webNetwork: "socle-web",

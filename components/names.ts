@@ -1,0 +1,172 @@
+/**
+ * The engine names (containers, volumes) and database names of the app
+ * components, as pure functions of their arguments: the components name
+ * their children with these, and the config reader (stacks/config-names.ts)
+ * computes every name of a deployment with the same functions, to refuse two
+ * towns (or a town and a site) whose names collide before anything is declared.
+ *
+ * Names are `<tenant>-<service>[-<part>]` (docs/architecture.md); the
+ * platform's own are `socle-<what>` (`PLATFORM_NAMES`). This module imports
+ * nothing: the config reader uses it without loading any provider.
+ */
+
+/** The names every host's platform (and Keycloak, on the first host) declares, whatever its towns. */
+export const PLATFORM_NAMES = {
+  postgres: "socle-postgres",
+  mariadb: "socle-mariadb",
+  proxy: "socle-proxy",
+  proxyRoutes: "socle-proxy-routes",
+  proxyData: "socle-proxy-data",
+  proxyConfig: "socle-proxy-config",
+  keycloak: "socle-keycloak",
+} as const;
+
+/** Major version of a PostgreSQL version string (`17.6` → 17). */
+export function postgresMajor(version: string): number {
+  return Number(version.split(".")[0]);
+}
+
+/**
+ * One data volume per major: a new major starts on an empty volume (filled by
+ * `socle update`'s dump and restore) while the old major's volume is kept
+ * (volumes are retained on delete), so nothing is lost and a rollback is
+ * possible. Reusing a volume across majors would not convert it: the new
+ * server refuses it (or, from 18, initialises an empty cluster beside it).
+ */
+export function postgresVolumeName(version: string): string {
+  return `${PLATFORM_NAMES.postgres}-${postgresMajor(version)}-data`;
+}
+
+/** MariaDB's major is its first two numbers (`11.4.8` → `11.4`). */
+export function mariadbMajor(version: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) throw new Error(`mariadb: version "${version}" is not <major>.<minor>[.<patch>]`);
+  return `${m[1]}.${m[2]}`;
+}
+
+/** One data volume per major, as for PostgreSQL (see `postgresVolumeName`). */
+export function mariadbVolumeName(version: string): string {
+  return `${PLATFORM_NAMES.mariadb}-${mariadbMajor(version)}-data`;
+}
+
+/** The one-shot database initialiser of a service: `<tenant>-<service>-dbinit` (`socle-…` for `_platform`). */
+export function dbInitContainerName(tenant: string, service: string): string {
+  return tenant === "_platform" ? `socle-${service}-dbinit` : `${tenant}-${service}-dbinit`;
+}
+
+/** PostgreSQL database (and role) of a tenant's app: `<tenant>_<service>`, dashes as underscores. */
+export function tenantDatabaseName(tenant: string, service: string): string {
+  return `${tenant.replace(/-/g, "_")}_${service}`;
+}
+
+export function nextcloudNames(tenant: string) {
+  const app = `${tenant}-nextcloud`;
+  return {
+    app,
+    cron: `${app}-cron`,
+    redis: `${app}-redis`,
+    federation: `${app}-federation`,
+    dbInit: dbInitContainerName(tenant, "nextcloud"),
+    html: `${app}-html`,
+    data: `${app}-data`,
+  };
+}
+
+export function collaboraNames(tenant: string) {
+  return { app: `${tenant}-collabora` };
+}
+
+export function sogoNames(tenant: string) {
+  const app = `${tenant}-sogo`;
+  return {
+    app,
+    web: `${app}-web`,
+    cron: `${app}-cron`,
+    memcached: `${app}-memcached`,
+    dbInit: dbInitContainerName(tenant, "sogo"),
+    backups: `${app}-backups`,
+  };
+}
+
+export function mailNames(tenant: string) {
+  const app = `${tenant}-mail`;
+  return { app, volume: (part: "data" | "state" | "config") => `${app}-${part}` };
+}
+
+export function peertubeNames(tenant: string) {
+  const app = `${tenant}-peertube`;
+  return {
+    app,
+    redis: `${app}-redis`,
+    follow: followJobName(app),
+    dbInit: dbInitContainerName(tenant, "peertube"),
+    data: `${app}-data`,
+    config: `${app}-config`,
+  };
+}
+
+/** The one-shot job that makes a PeerTube instance follow its siblings (components/apps/peertube-follow.ts). */
+export function followJobName(instanceContainer: string): string {
+  return `${instanceContainer}-follow`;
+}
+
+/** A member town's account job on the shared PeerTube. */
+export function peertubeChannelNames(tenant: string) {
+  return { job: `${tenant}-peertube-account` };
+}
+
+/** The `socle.service` of an association's site. */
+export const wordpressService = (site: string): string => `wordpress-${site}`;
+
+export function wordpressNames(tenant: string, site: string) {
+  const app = `${tenant}-assos-${site}`;
+  return {
+    app,
+    html: `${app}-html`,
+    dbInit: dbInitContainerName(tenant, wordpressService(site)),
+    /** MariaDB database (and user): `<tenant>_assos_<site>`, dashes as underscores. */
+    database: app.replace(/-/g, "_"),
+  };
+}
+
+/** The engine names a component declares, split by kind (for the config's collision check). */
+export interface EngineNames {
+  containers: string[];
+  volumes: string[];
+}
+
+export const engineNames = {
+  nextcloud(tenant: string, office: boolean): EngineNames {
+    const n = nextcloudNames(tenant);
+    return {
+      containers: [
+        n.app,
+        n.cron,
+        n.redis,
+        n.federation,
+        n.dbInit,
+        ...(office ? [collaboraNames(tenant).app] : []),
+      ],
+      volumes: [n.html, n.data],
+    };
+  },
+  sogo(tenant: string): EngineNames {
+    const n = sogoNames(tenant);
+    return { containers: [n.app, n.web, n.cron, n.memcached, n.dbInit], volumes: [n.backups] };
+  },
+  mail(tenant: string): EngineNames {
+    const n = mailNames(tenant);
+    return { containers: [n.app], volumes: [n.volume("data"), n.volume("state"), n.volume("config")] };
+  },
+  peertube(tenant: string): EngineNames {
+    const n = peertubeNames(tenant);
+    return { containers: [n.app, n.redis, n.follow, n.dbInit], volumes: [n.data, n.config] };
+  },
+  peertubeChannel(tenant: string): EngineNames {
+    return { containers: [peertubeChannelNames(tenant).job], volumes: [] };
+  },
+  wordpress(tenant: string, site: string): EngineNames {
+    const n = wordpressNames(tenant, site);
+    return { containers: [n.app, n.dbInit], volumes: [n.html] };
+  },
+};
