@@ -125,7 +125,7 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
   const scratch = { containers: [] as string[], volumes: [] as string[], network: "" };
   try {
     session = openSession({ ...options, command: "drill", lock: !options.dryRun, out });
-    result.repository = session.ctx.repo.url;
+    result.repository = session.ctx.repo.shown;
     if (session.stale) await recoverCrashedRun(session, session.stale, out);
     await ensureRepository(session.ctx, false, out);
     const tags = [
@@ -137,7 +137,7 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
     const keys = [
       ...new Set(manifests.map((m) => `${tagValue(m, "tenant")}/${tagValue(m, "service")}`)),
     ].sort();
-    if (keys.length === 0) throw new SocleError(`no complete backup to drill in ${session.ctx.repo.url}`);
+    if (keys.length === 0) throw new SocleError(`no complete backup to drill in ${session.ctx.repo.shown}`);
     const latest = keys.map((k) =>
       selectManifest(
         manifests.filter((m) => `${tagValue(m, "tenant")}/${tagValue(m, "service")}` === k),

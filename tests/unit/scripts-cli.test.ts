@@ -126,6 +126,23 @@ describe("bin/socle.js (real process)", () => {
       errors: ["no repository: pass --repo <restic URL> or set RESTIC_REPOSITORY"],
     });
   });
+
+  it("never prints a repository URL's password, with or without --json", () => {
+    const env = { ...process.env, RESTIC_REPOSITORY: "", RESTIC_PASSWORD: "", RESTIC_PASSWORD_FILE: "" };
+    const repo = "rest:https://backup:hunter2@rest.mairie.example:8000/socle";
+    const json = spawnSync(process.execPath, [BIN, "backup", "--repo", repo, "--json"], {
+      encoding: "utf8",
+      env,
+    });
+    expect(json.status).toBe(2);
+    expect(`${json.stdout}${json.stderr}`).not.toContain("hunter2");
+    expect(JSON.parse(json.stdout.trim())).toMatchObject({
+      repository: "rest:https://backup:***@rest.mairie.example:8000/socle",
+    });
+    const plain = spawnSync(process.execPath, [BIN, "drill", "--repo", repo], { encoding: "utf8", env });
+    expect(plain.status).toBe(2);
+    expect(`${plain.stdout}${plain.stderr}`).not.toContain("hunter2");
+  });
 });
 
 describe("export-site archive pieces", () => {
