@@ -130,6 +130,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
       previousHostname: previousPeertube.apply((m) => m.shared),
       instanceName: "PeerTube",
       ...(v.peertube ? { version: v.peertube } : {}),
+      ...(v.redis ? { redisVersion: v.redis } : {}),
     });
     routesByHost.get(home)!.push(...sharedPeertube.routes);
   }
@@ -162,6 +163,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
         ],
       },
       previousPeertube,
+      caches: { ...(v.redis ? { redis: v.redis } : {}), ...(v.memcached ? { memcached: v.memcached } : {}) },
       ...(sharedPeertube
         ? { sharedPeertube: { instance: sharedPeertube, platform: platforms.get(home)! } }
         : {}),

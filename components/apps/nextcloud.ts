@@ -64,6 +64,8 @@ export interface NextcloudArgs {
   platform: Platform;
   version?: string;
   memoryMb?: { app?: number; cron?: number; redis?: number };
+  /** Its Redis's version; default the catalogue's pin (`socle:versions.redis`). */
+  redisVersion?: string;
   /** SSO: an OIDC client in this realm, `user_oidc` pointed at it. */
   realm?: KeycloakRealm;
   /**
@@ -215,6 +217,7 @@ export class Nextcloud extends pulumi.ComponentResource {
         service: d.service,
         containerName: names.redis,
         memoryMb: mem.redis,
+        ...(args.redisVersion ? { version: args.redisVersion } : {}),
       },
       { parent: this },
     );

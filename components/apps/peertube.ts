@@ -22,6 +22,9 @@ import { declarePeertubeFollowJob } from "./peertube-follow.js";
 import { OidcClient } from "./oidc-client.js";
 import { HOST_RE, SLUG_RE, isDisplayText, isEmail } from "../../templates/checks.js";
 import { peertubeNames, tenantDatabaseName } from "../names.js";
+import { checkPeertubeHostname } from "./peertube-hostname.js";
+
+export { checkPeertubeHostname };
 
 export const PEERTUBE_DEFAULTS = {
   memoryMb: 2048,
@@ -73,6 +76,8 @@ export interface PeerTubeArgs {
   version?: string;
   memoryMb?: number;
   redisMemoryMb?: number;
+  /** Its Redis's version; default the catalogue's pin (`socle:versions.redis`). */
+  redisVersion?: string;
 }
 
 /** `video.<tenant domain>`: the default FQDN the composition gives PeerTube. */
@@ -98,11 +103,9 @@ export function validatePeerTubeArgs(
     }
     if (!isEmail(args.smtp.from)) throw new Error(`${who}: smtp.from "${args.smtp.from}" is not an email`);
   }
-  if (args.instanceName !== undefined && !isDisplayText(args.instanceName)) {
-    throw new Error(
-      `${who}: instanceName ${JSON.stringify(args.instanceName)} is not one line of display text`,
-    );
-  }
+  const name = args.instanceName;
+  if (name !== undefined && !isDisplayText(name))
+    throw new Error(`${who}: instanceName ${JSON.stringify(name)} is not text`);
   if (args.federation) validatePeertubeFederation(args.federation, args.domain);
   for (const [k, v] of [
     ["memoryMb", args.memoryMb],
@@ -112,24 +115,6 @@ export function validatePeerTubeArgs(
       throw new Error(`${who}: ${k} must be an integer >= 64, got ${v}`);
     }
   }
-}
-
-/**
- * The hostname guard: PeerTube writes its host name into every actor,
- * video and federation URL, in the database and on remote instances. A new
- * one would break them all, so it is refused. Pure; exact message.
- */
-export function checkPeertubeHostname(
-  tenant: string,
-  hostname: string,
-  previous: string | undefined | null,
-): void {
-  if (previous === undefined || previous === null || previous === "" || previous === hostname) return;
-  throw new Error(
-    `PeerTube ${tenant}: the hostname cannot change ("${previous}" → "${hostname}"). ` +
-      `PeerTube keeps it in every federated URL and in its database. ` +
-      `Set the domain back to "${previous}", or deploy a new instance and move the videos by hand.`,
-  );
 }
 
 /** Declared memory, MiB, before anything is declared (placement). */
@@ -234,6 +219,7 @@ export class PeerTube extends pulumi.ComponentResource {
         service: "peertube",
         containerName: names.redis,
         memoryMb: args.redisMemoryMb ?? PEERTUBE_DEFAULTS.redisMemoryMb,
+        ...(args.redisVersion ? { version: args.redisVersion } : {}),
         maxmemoryPolicy: "noeviction",
       },
       { parent: this },

@@ -72,6 +72,8 @@ export interface SogoArgs {
   baseImage?: string;
   superUsers?: string[];
   memoryMb?: number;
+  /** Its memcached's version; default the catalogue's pin (`socle:versions.memcached`). */
+  memcachedVersion?: string;
 }
 
 /** `mail.<tenant domain>`: the default FQDN the composition gives SOGo. */
@@ -209,6 +211,7 @@ export class Sogo extends pulumi.ComponentResource {
         service: "sogo",
         containerName: names.memcached,
         memoryMb: SOGO_DEFAULTS.memcachedMemoryMb,
+        ...(args.memcachedVersion ? { version: args.memcachedVersion } : {}),
       },
       { parent: this },
     );
