@@ -36,7 +36,11 @@ export function declareHosts(cfg: SocleConfig, extras: HostExtras): Map<string, 
   if (t.kind === "local") {
     hosts.set(
       LOCAL_HOST,
-      new LocalDockerHost(LOCAL_HOST, { dockerHost: t.dockerHost, memoryMb: t.memoryMb }),
+      new LocalDockerHost(LOCAL_HOST, {
+        dockerHost: t.dockerHost,
+        memoryMb: t.memoryMb,
+        ...(t.dockerCertPath !== undefined ? { certPath: t.dockerCertPath } : {}),
+      }),
     );
     return hosts;
   }

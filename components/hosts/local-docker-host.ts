@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DockerHost } from "./docker-host.js";
 
 export interface LocalDockerHostArgs {
-  /** Engine address; default `unix:///var/run/docker.sock`. */
+  /** Engine address; default `unix:///var/run/docker.sock`. A `tcp://` engine needs `certPath`. */
   dockerHost?: string;
+  /** TLS client certificates of a `tcp://` engine: a directory with ca.pem, cert.pem and key.pem. */
+  certPath?: string;
   /** Memory offered to containers, MiB (placement capacity); default 16384. */
   memoryMb?: number;
 }
@@ -28,7 +30,10 @@ export class LocalDockerHost extends pulumi.ComponentResource implements DockerH
     this.memoryMb = args.memoryMb ?? 16384;
     this.provider = new docker.Provider(
       `${name}-docker`,
-      { host: args.dockerHost ?? "unix:///var/run/docker.sock" },
+      {
+        host: args.dockerHost ?? "unix:///var/run/docker.sock",
+        ...(args.certPath ? { certPath: args.certPath } : {}),
+      },
       { parent: this },
     );
     this.address = pulumi.output("127.0.0.1");

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSchedule, isSshKey } from "../../stacks/config-checks.js";
+import { sshKeyProblem } from "../../templates/checks.js";
 import {
   ConfigError,
   hostAddresses,
@@ -312,16 +313,17 @@ describe("sshPublicKeys against keys made by ssh-keygen", () => {
   const dir = mkdtempSync(join(tmpdir(), "socle-config-keys-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it.runIf(HAVE.sshKeygen || CI)(
-    "accepts ed25519, rsa and ecdsa keys; rejects them truncated or relabelled",
+    "accepts ed25519, rsa (3072 bits) and ecdsa keys; rejects them truncated, relabelled, or RSA of 2048 bits",
     () => {
       const keys = (
         [
           ["ed25519", []],
-          ["rsa", ["-b", "2048"]],
+          ["rsa", ["-b", "3072"]],
           ["ecdsa", ["-b", "384"]],
+          ["rsa", ["-b", "2048"]],
         ] as const
-      ).map(([type, bits]) => {
-        const file = join(dir, `id_${type}`);
+      ).map(([type, bits], i) => {
+        const file = join(dir, `id_${type}_${i}`);
         const r = spawnSync("ssh-keygen", [
           "-q",
           "-t",
@@ -338,8 +340,11 @@ describe("sshPublicKeys against keys made by ssh-keygen", () => {
           throw new Error(`ssh-keygen -t ${type} failed: ${r.error?.message ?? r.stderr}`);
         return readFileSync(`${file}.pub`, "utf8").trim();
       });
+      const weak = keys.pop()!;
       expect(keys.map((k) => k.split(" ")[0])).toEqual(["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp384"]);
       expect(keys.filter((k) => !isSshKey(k))).toEqual([]);
+      expect(isSshKey(weak)).toBe(false); // RSA under 3072 bits
+      expect(sshKeyProblem(weak)).toEqual({ rsaBits: 2048 });
       const [type, blob] = keys[1]!.split(" ") as [string, string];
       expect(isSshKey(`${type} ${blob.slice(0, blob.length - 40)}`)).toBe(false); // truncated paste
       expect(isSshKey(keys[0]!.replace("ssh-ed25519", "ssh-rsa"))).toBe(false); // relabelled
