@@ -23,11 +23,13 @@ import {
   isHostPort,
   isLabel,
   isSshKey,
+  ipv4,
+  ipv4String,
   sshKeyProblem,
 } from "../templates/checks.js";
 import { isSchedule } from "./config-calendar.js";
 
-export { isDomain, isEmail, isHostPort, isLabel, isSchedule, isSshKey };
+export { ipv4, ipv4String, isDomain, isEmail, isHostPort, isLabel, isSchedule, isSshKey };
 
 /** A validation check: what is expected (used in messages) and a parser (undefined = invalid). */
 export interface Check<T> {
@@ -213,19 +215,6 @@ export const VERSION = pred('a version (numbers separated by dots, e.g. "32.0.3"
 );
 
 // ---------------------------------------------------------------- IPv4
-
-/** An IPv4 address as an unsigned 32-bit integer, or undefined. */
-export function ipv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p, i) => p > 255 || (m[i + 1]!.length > 1 && m[i + 1]!.startsWith("0")))) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + p, 0);
-}
-
-export function ipv4String(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
 
 export interface Cidr {
   text: string;

@@ -194,6 +194,21 @@ export function isHostPort(s: string): boolean {
   return m[1]!.split(".").every((l) => LABEL_RE.test(l)) && port >= 1 && port <= 65535;
 }
 
+// ---------------------------------------------------------------- IPv4
+
+/** An IPv4 address as an unsigned 32-bit integer, or undefined (no leading zeros: `010.0.0.1` is refused). */
+export function ipv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p, i) => p > 255 || (m[i + 1]!.length > 1 && m[i + 1]!.startsWith("0")))) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + p, 0);
+}
+
+export function ipv4String(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+}
+
 // ---------------------------------------------------------------- SSH keys
 
 /** The length-prefixed fields of an SSH public key blob, or undefined when it does not parse exactly. */

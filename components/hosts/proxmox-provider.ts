@@ -9,7 +9,7 @@
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import { isHttpsEndpoint } from "../../templates/checks.js";
+import { ipv4, ipv4String, isHttpsEndpoint } from "../../templates/checks.js";
 
 export interface ProxmoxProviderArgs {
   /** API URL, e.g. `https://pve.example.org:8006/`. */
@@ -125,18 +125,9 @@ export function spreadHosts(
 
 export { VMID_BASE, VMID_MAX, vmIdFor } from "./vm-ids.js";
 
-/** Parses a dotted IPv4 address to an unsigned 32-bit integer, or undefined. */
-export function parseIpv4(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1, 5).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + p, 0);
-}
-
-export function formatIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
+/** A dotted IPv4 address as an unsigned 32-bit integer, or undefined (templates/checks.ts). */
+export const parseIpv4 = ipv4;
+export const formatIpv4 = ipv4String;
 
 export interface Ipv4Network {
   /** Network address (host bits cleared). */
