@@ -6,6 +6,7 @@
  */
 import { redactUrls } from "../templates/checks.js";
 import { EXIT, EXIT_HELP, SocleError, errorMessage } from "./lib/errors.js";
+import { engineProblem } from "./lib/docker.js";
 import * as backup from "./backup.js";
 import * as restore from "./restore.js";
 import * as drill from "./drill.js";
@@ -69,6 +70,11 @@ export async function run(argv: string[]): Promise<number> {
   if (options.help) {
     process.stdout.write(`${cmd.module.HELP}\n`);
     return EXIT.ok;
+  }
+  const engine = name === "report" ? undefined : engineProblem();
+  if (engine) {
+    process.stderr.write(`socle ${name}: ${engine}\n`);
+    return EXIT.usage;
   }
   const result = (await cmd.module.main(options as never)) as CommandResult & { errors?: string[] };
   // URL passwords (a repository given with credentials) are never printed in clear.
