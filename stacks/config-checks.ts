@@ -39,9 +39,15 @@ export interface Check<T> {
 
 export type RawObject = Record<string, unknown>;
 
-/** JSON rendering of a value for a message, cut to 60 characters. */
+/** Characters JSON leaves as they are but a terminal would obey (bidi controls, line separators). */
+const INVISIBLE = /[\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+/** JSON rendering of a value for a message, cut to 60 characters; bidi controls shown as `\uXXXX`. */
 export function show(v: unknown): string {
-  const s = v === undefined ? "undefined" : JSON.stringify(v);
+  const s = (v === undefined ? "undefined" : JSON.stringify(v)).replace(
+    INVISIBLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
 

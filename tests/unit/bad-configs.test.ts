@@ -251,7 +251,7 @@ const CASES: Case[] = [
     tenants(t({ name: "Démo\u0007" }), town("b", wp(site("club", { title: "Club \u202Eiv" })))),
     [
       `socle:tenants[0].name: "Démo\\u0007" ${NAME_IS}`,
-      `socle:tenants[1].services.wordpress.sites[0].title: "Club \u202Eiv" ${NAME_IS}`,
+      `socle:tenants[1].services.wordpress.sites[0].title: "Club \\u202eiv" ${NAME_IS}`,
     ],
   ],
   [
