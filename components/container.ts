@@ -11,9 +11,10 @@ export interface HostEntry {
 
 /**
  * What a network gives every container that joins it: extra `/etc/hosts` entries,
- * chosen by the container's tenant (label `socle.tenant`). The Platform registers
- * one for `socle-web` (split horizon: the deployment's public names resolve to the
- * proxy); `undefined` means no entry.
+ * given the container's tenant (label `socle.tenant`). The Platform registers one
+ * for `socle-web` and one for each tenant's web network (that network's tenant's
+ * names, whoever joins it), for the split horizon: the public names resolve to the
+ * proxy's address on that network; `undefined` means no entry.
  */
 export type NetworkHosts = (tenant: string) => pulumi.Input<HostEntry[]> | undefined;
 
@@ -51,7 +52,11 @@ export interface ServiceContainerArgs {
   envs?: pulumi.Input<pulumi.Input<string>[]>;
   /** `ipv4Address`: a static address (the network needs a configured subnet). */
   networks: { network: docker.Network; aliases?: string[]; ipv4Address?: string }[];
+  /** `none`: no network at all (jobs that only talk to the engine or to volumes); needs `networks: []`. */
+  networkMode?: "none";
   volumes?: { volume: docker.Volume; containerPath: string; readOnly?: boolean }[];
+  /** Host paths (the engine's socket for the network jobs): as few as possible. */
+  binds?: { hostPath: string; containerPath: string; readOnly?: boolean }[];
   uploads?: { file: string; content: pulumi.Input<string>; executable?: boolean }[];
   command?: string[];
   entrypoints?: string[];
@@ -78,7 +83,7 @@ export interface ServiceContainerArgs {
   capabilities?: { adds?: string[]; drops?: string[] };
   /**
    * Extra `/etc/hosts` entries. Default: what the container's networks give it
-   * (`setNetworkHosts`; on `socle-web`, the deployment's public names → the proxy);
+   * (`setNetworkHosts`; on a web network, the public names → the proxy's address there);
    * `null`: none.
    */
   hosts?: pulumi.Input<HostEntry[]> | null;
@@ -92,6 +97,9 @@ export function serviceContainer(
   if (!Number.isInteger(args.memoryMb) || args.memoryMb <= 0) {
     throw new Error(`${name}: memoryMb must be a positive integer, got ${args.memoryMb}`);
   }
+  if (args.networkMode === "none" && args.networks.length > 0) {
+    throw new Error(`${name}: networkMode "none" with networks`);
+  }
   const hosts = args.hosts === null ? undefined : (args.hosts ?? hostsFromNetworks(args));
   return new docker.Container(
     name,
@@ -101,6 +109,9 @@ export function serviceContainer(
       restart: args.oneShot ? "no" : "unless-stopped",
       ...(args.oneShot ? { mustRun: false, attach: true, logs: true } : {}),
       memory: args.memoryMb,
+      // Memory plus swap equal to the memory: no swap. Docker would otherwise store twice the
+      // memory, which the provider reads back as a change on every preview (seen on the real engine).
+      memorySwap: args.memoryMb,
       envs: args.envs,
       labels: socleLabels(args.labels),
       networksAdvanced: args.networks.map((n) => ({
@@ -108,11 +119,8 @@ export function serviceContainer(
         ...(n.aliases ? { aliases: n.aliases } : {}),
         ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}),
       })),
-      volumes: args.volumes?.map((v) => ({
-        volumeName: v.volume.name,
-        containerPath: v.containerPath,
-        ...(v.readOnly ? { readOnly: true } : {}),
-      })),
+      ...(args.networkMode ? { networkMode: args.networkMode } : {}),
+      volumes: volumeInputs(args),
       uploads: args.uploads?.map((u) => ({
         file: u.file,
         content: u.content,
@@ -123,10 +131,10 @@ export function serviceContainer(
       healthcheck: args.healthcheck
         ? {
             tests: args.healthcheck.tests,
-            interval: args.healthcheck.interval ?? "30s",
-            timeout: args.healthcheck.timeout ?? "10s",
+            interval: dockerDuration(args.healthcheck.interval ?? "30s"),
+            timeout: dockerDuration(args.healthcheck.timeout ?? "10s"),
             retries: args.healthcheck.retries ?? 5,
-            startPeriod: args.healthcheck.startPeriod ?? "60s",
+            startPeriod: dockerDuration(args.healthcheck.startPeriod ?? "60s"),
           }
         : undefined,
       ports: args.ports,
@@ -142,7 +150,48 @@ export function serviceContainer(
   );
 }
 
-/** Pulls a pinned image on a host (kept locally so a destroy never removes a shared image). */
+/**
+ * A duration of whole seconds (`"300s"`) as the engine reports it back (Go's
+ * `time.Duration` form, `"5m0s"`): the provider compares what it reads with
+ * what was declared, so `"60s"` would show as a change on every preview
+ * (seen on the real engine: `startPeriod: "1m0s" => "60s"`).
+ */
+export function dockerDuration(d: string): string {
+  const m = /^(\d+)s$/.exec(d);
+  if (!m) throw new Error(`healthcheck duration "${d}" must be whole seconds, like "30s"`);
+  const total = Number(m[1]);
+  const [h, min, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  if (h > 0) return `${h}h${min}m${sec}s`;
+  return min > 0 ? `${min}m${sec}s` : `${sec}s`;
+}
+
+/** The provider's `volumes`: named volumes, then host paths (none: undefined). */
+function volumeInputs(args: ServiceContainerArgs) {
+  if (!args.volumes && !args.binds) return undefined;
+  const ro = (readOnly?: boolean) => (readOnly ? { readOnly: true } : {});
+  return [
+    ...(args.volumes ?? []).map((v) => ({
+      volumeName: v.volume.name,
+      containerPath: v.containerPath,
+      ...ro(v.readOnly),
+    })),
+    ...(args.binds ?? []).map((b) => ({
+      hostPath: b.hostPath,
+      containerPath: b.containerPath,
+      ...ro(b.readOnly),
+    })),
+  ];
+}
+
+/** An image reference as `host` pulls it: through its registry mirror when it has one. */
+export function mirroredRef(host: DockerHost, ref: string): string {
+  return host.imageRegistry ? `${host.imageRegistry}/${ref}` : ref;
+}
+
+/**
+ * Pulls a pinned image on a host (kept locally so a destroy never removes a
+ * shared image), through the host's registry mirror when it has one.
+ */
 export function pullImage(
   name: string,
   host: DockerHost,
@@ -152,7 +201,11 @@ export function pullImage(
   if (ref.endsWith(":latest") || !ref.includes(":")) {
     throw new Error(`${name}: image "${ref}" must be pinned to a version, never latest`);
   }
-  return new docker.RemoteImage(name, { name: ref, keepLocally: true }, { ...opts, provider: host.provider });
+  return new docker.RemoteImage(
+    name,
+    { name: mirroredRef(host, ref), keepLocally: true },
+    { ...opts, provider: host.provider },
+  );
 }
 
 /** A named volume on the host, labelled with its tenant, never deleted by Pulumi. */

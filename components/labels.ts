@@ -6,12 +6,15 @@
  * - `socle.tenant`, `socle.service`, `socle.role` (app | db | cache | proxy | mail | job)
  * - `socle.backup.volumes`: comma-separated Docker volume names to save
  * - `socle.backup.dump`: `postgres:<database>` or `mariadb:<database>`
- * - `socle.backup.dump.container`: the container the dump runs in (a shared database
- *   server, e.g. `socle-postgres`); absent: the labelled container itself
+ * - `socle.backup.dump.container`: the container the dump runs in; absent: the labelled
+ *   container itself. Another container must be the platform's shared server of that
+ *   engine (`isPlatformDatabaseServer`), and the database the group's own (`serviceDatabase`)
  * - `socle.backup.pre` / `socle.backup.post`: shell commands run in this container around the copy
  * - `socle.backup.restore.post`: shell command run in this container after a restore
  * - `socle.health`: `http:<port><path>` (GET, 2xx) or `cmd:<shell command>` (exit 0)
  * - `socle.version`: the pinned version, read by the update planner
+ * - `socle.network` (on a tenant's NETWORKS, with `socle.tenant`): `web` or `back`; the
+ *   platform's network job disconnects the shared containers from those no tenant uses
  */
 export const LABELS = {
   tenant: "socle.tenant",
@@ -25,7 +28,18 @@ export const LABELS = {
   restorePost: "socle.backup.restore.post",
   health: "socle.health",
   version: "socle.version",
+  network: "socle.network",
 } as const;
+
+/** The tenant of the deployment's own containers: database servers, proxy, Keycloak. */
+export const PLATFORM_TENANT = "_platform";
+
+/** A tenant or service label value (and `--tenant` / `--service`): it ends up in restic tags. */
+export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** A volume in `socle.backup.volumes`: no `,`, `=`, `/` or blank (names reach `--mount` and scripts). */
+export const VOLUME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A database in `socle.backup.dump`. */
+export const DATABASE_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
 export type Role = "app" | "db" | "cache" | "proxy" | "mail" | "job";
 export const ROLES: readonly Role[] = ["app", "db", "cache", "proxy", "mail", "job"];
@@ -74,11 +88,40 @@ export function formatDump(d: DumpSpec): string {
 
 /** Parses a `socle.backup.dump` value; throws an exact message on a malformed one. */
 export function parseDump(value: string): DumpSpec {
-  const m = /^(postgres|mariadb):([A-Za-z0-9_][A-Za-z0-9_-]*)$/.exec(value);
-  if (!m) {
+  const m = /^(postgres|mariadb):(.*)$/.exec(value);
+  if (!m || !DATABASE_RE.test(m[2]!)) {
     throw new Error(`${LABELS.backupDump}: "${value}" is not postgres:<database> or mariadb:<database>`);
   }
   return { engine: m[1] as DumpSpec["engine"], database: m[2]! };
+}
+
+/**
+ * The database a tenant's service owns on the platform's shared servers:
+ * `<tenant>_<service>` (`demo_nextcloud`), `<tenant>_assos_<site>` for the
+ * WordPress site `wordpress-<site>`, the service alone for the platform's own
+ * (`keycloak`); dashes become underscores. The components create it under this
+ * name; discovery refuses a dump on a shared server that names another.
+ */
+export function serviceDatabase(tenant: string, service: string): string {
+  if (tenant === PLATFORM_TENANT) return service.replace(/-/g, "_");
+  const site = /^wordpress-(.+)$/.exec(service)?.[1];
+  return `${tenant}_${site !== undefined ? `assos_${site}` : service}`.replace(/-/g, "_");
+}
+
+/**
+ * The platform's shared server of `engine` (`socle-postgres`, `socle-mariadb`):
+ * `socle.tenant=_platform`, `socle.role=db`, `socle.service=<engine>`, as
+ * components/platform/db-server.ts labels it. No town's container carries these.
+ */
+export function isPlatformDatabaseServer(
+  labels: Record<string, string>,
+  engine: DumpSpec["engine"],
+): boolean {
+  return (
+    labels[LABELS.tenant] === PLATFORM_TENANT &&
+    labels[LABELS.role] === "db" &&
+    labels[LABELS.service] === engine
+  );
 }
 
 /** Parses `socle.backup.volumes` (comma-separated, blanks ignored). */

@@ -6,9 +6,12 @@
  * towns (or a town and a site) whose names collide before anything is declared.
  *
  * Names are `<tenant>-<service>[-<part>]` (docs/architecture.md); the
- * platform's own are `socle-<what>` (`PLATFORM_NAMES`). This module imports
+ * platform's own are `socle-<what>` (`PLATFORM_NAMES`). Database names are the
+ * label contract's (`serviceDatabase`, components/labels.ts, which discovery
+ * checks dumps against). This module imports only that one, which imports
  * nothing: the config reader uses it without loading any provider.
  */
+import { PLATFORM_TENANT, serviceDatabase } from "./labels.js";
 
 /** The names every host's platform (and Keycloak, on the first host) declares, whatever its towns. */
 export const PLATFORM_NAMES = {
@@ -19,6 +22,8 @@ export const PLATFORM_NAMES = {
   proxyData: "socle-proxy-data",
   proxyConfig: "socle-proxy-config",
   keycloak: "socle-keycloak",
+  /** The host's network job (the proxy on every tenant's web network; components/platform/platform.ts). */
+  networksJob: "socle-networks",
 } as const;
 
 /** Major version of a PostgreSQL version string (`17.6` → 17). */
@@ -51,12 +56,21 @@ export function mariadbVolumeName(version: string): string {
 
 /** The one-shot database initialiser of a service: `<tenant>-<service>-dbinit` (`socle-…` for `_platform`). */
 export function dbInitContainerName(tenant: string, service: string): string {
-  return tenant === "_platform" ? `socle-${service}-dbinit` : `${tenant}-${service}-dbinit`;
+  return tenant === PLATFORM_TENANT ? `socle-${service}-dbinit` : `${tenant}-${service}-dbinit`;
 }
 
-/** PostgreSQL database (and role) of a tenant's app: `<tenant>_<service>`, dashes as underscores. */
-export function tenantDatabaseName(tenant: string, service: string): string {
-  return `${tenant.replace(/-/g, "_")}_${service}`;
+/** The `socle.service` of the network jobs (components/platform/network-job.ts). */
+export const NETWORK_JOB_SERVICE = "network";
+
+/** The shared database servers, by their alias on a tenant's back-end network. */
+export type DatabaseAlias = "postgres" | "mariadb";
+
+/**
+ * The one-shot job that attaches a shared database server (by its alias) to a
+ * tenant's back-end network: `<tenant>-network-<alias>` (components/platform/tenant-networks.ts).
+ */
+export function networkJobName(tenant: string, alias: string): string {
+  return `${tenant}-${NETWORK_JOB_SERVICE}-${alias}`;
 }
 
 export function nextcloudNames(tenant: string) {
@@ -90,7 +104,12 @@ export function sogoNames(tenant: string) {
 
 export function mailNames(tenant: string) {
   const app = `${tenant}-mail`;
-  return { app, volume: (part: "data" | "state" | "config") => `${app}-${part}` };
+  return {
+    app,
+    /** The copier of the mail server's own certificate into its `tls` volume. */
+    certs: `${app}-certs`,
+    volume: (part: "data" | "state" | "config" | "tls") => `${app}-${part}`,
+  };
 }
 
 export function peertubeNames(tenant: string) {
@@ -124,8 +143,8 @@ export function wordpressNames(tenant: string, site: string) {
     app,
     html: `${app}-html`,
     dbInit: dbInitContainerName(tenant, wordpressService(site)),
-    /** MariaDB database (and user): `<tenant>_assos_<site>`, dashes as underscores. */
-    database: app.replace(/-/g, "_"),
+    /** MariaDB database (and user): `<tenant>_assos_<site>`, dashes as underscores (`serviceDatabase`). */
+    database: serviceDatabase(tenant, wordpressService(site)),
   };
 }
 
@@ -154,9 +173,13 @@ export const engineNames = {
     const n = sogoNames(tenant);
     return { containers: [n.app, n.web, n.cron, n.memcached, n.dbInit], volumes: [n.backups] };
   },
+  /** The mail server with its own certificate (the program always gives it one). */
   mail(tenant: string): EngineNames {
     const n = mailNames(tenant);
-    return { containers: [n.app], volumes: [n.volume("data"), n.volume("state"), n.volume("config")] };
+    return {
+      containers: [n.app, n.certs],
+      volumes: [n.volume("data"), n.volume("state"), n.volume("config"), n.volume("tls")],
+    };
   },
   peertube(tenant: string): EngineNames {
     const n = peertubeNames(tenant);
@@ -164,6 +187,10 @@ export const engineNames = {
   },
   peertubeChannel(tenant: string): EngineNames {
     return { containers: [peertubeChannelNames(tenant).job], volumes: [] };
+  },
+  /** A tenant's network jobs: one per shared database server its apps use. */
+  tenantNetworks(tenant: string, servers: readonly DatabaseAlias[]): EngineNames {
+    return { containers: servers.map((alias) => networkJobName(tenant, alias)), volumes: [] };
   },
   wordpress(tenant: string, site: string): EngineNames {
     const n = wordpressNames(tenant, site);

@@ -93,6 +93,13 @@ export const CATALOGUE = {
     tag: plain,
     majors: { "2": "2.10.2" },
   },
+  /** The Docker CLI of the platform's network jobs (one-shot, no service of their own). */
+  dockercli: {
+    image: "docker",
+    pinned: "28.5.1",
+    tag: (v: string) => `${v}-cli`,
+    majors: { "28": "28.5.1" },
+  },
 } satisfies Record<string, CatalogueEntry>;
 
 export type ServiceName = keyof typeof CATALOGUE;

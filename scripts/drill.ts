@@ -14,9 +14,12 @@ import {
   parseStrict,
   percentOption,
 } from "./lib/args.js";
-import { docker, dockerOk } from "./lib/docker.js";
+import { groupContainers, groupKey, type BackupGroup, type EngineContainer } from "./lib/discovery.js";
+import { docker, dockerOk, listLabelled } from "./lib/docker.js";
 import { EXIT, EXIT_HELP, SocleError, errorMessage, type ExitCode } from "./lib/errors.js";
+import { allInOrder } from "./lib/exec.js";
 import { runHelper, restic } from "./lib/helper.js";
+import { acceptDrillImage, acceptManifest } from "./lib/manifest-trust.js";
 import {
   compareSums,
   parseSums,
@@ -25,6 +28,7 @@ import {
   VOLUMES_ROOT,
   type DumpRecord,
   type Manifest,
+  type SnapshotInfo,
 } from "./lib/manifest.js";
 import { createOutput, repositoryResult, table, type Output } from "./lib/output.js";
 import { resticError } from "./lib/repository.js";
@@ -82,7 +86,9 @@ into scratch volumes and scratch database containers named socle-drill-…, on a
 scratch internal network, never touching production; verifies every file's
 sha256, every dump's sha256 and every table's row count against what the
 backup recorded; removes the scratch resources; prints a report (a table, or
-one JSON line with --json). Meant to run weekly (socle-drill.timer).
+one JSON line with --json). Meant to run weekly (socle-drill.timer). A manifest
+is drilled only against its service's live labels, from an image already on
+the engine (the drill never pulls); otherwise it is refused (exit 1).
 
 Options:
   --tenant <slug>     only this tenant
@@ -112,6 +118,8 @@ export function parseArgs(argv: string[]): DrillOptions & { help?: boolean } {
   };
 }
 
+type Scratch = { containers: string[]; volumes: string[]; network: string };
+
 export async function main(options: DrillOptions = {}): Promise<DrillResult> {
   const started = Date.now();
   const out = options.out ?? createOutput({ json: options.json ?? false });
@@ -122,7 +130,7 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
     mismatches: 0,
   };
   let session: Session | undefined;
-  const scratch = { containers: [] as string[], volumes: [] as string[], network: "" };
+  const scratch: Scratch = { containers: [], volumes: [], network: "" };
   try {
     session = openSession({ ...options, command: "drill", lock: !options.dryRun, out });
     result.repository = session.ctx.repo.shown;
@@ -133,21 +141,11 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
       ...(options.tenant ? [`tenant=${options.tenant}`] : []),
       ...(options.service ? [`service=${options.service}`] : []),
     ];
-    const manifests = await listSnapshots(session.ctx, tags);
-    const keys = [
-      ...new Set(manifests.map((m) => `${tagValue(m, "tenant")}/${tagValue(m, "service")}`)),
-    ].sort();
-    if (keys.length === 0) throw new SocleError(`no complete backup to drill in ${session.ctx.repo.shown}`);
-    const latest = keys.map((k) =>
-      selectManifest(
-        manifests.filter((m) => `${tagValue(m, "tenant")}/${tagValue(m, "service")}` === k),
-        "latest",
-      )!,
-    );
+    const [manifests, labelled] = await allInOrder([listSnapshots(session.ctx, tags), listLabelled()]);
+    const latest = latestPerService(manifests);
+    if (latest.length === 0) throw new SocleError(`no complete backup to drill in ${session.ctx.repo.shown}`);
     if (options.dryRun) {
-      result.plan = latest.map(
-        (s) => `${tagValue(s, "tenant")}/${tagValue(s, "service")}: manifest ${s.short_id} (${s.time})`,
-      );
+      result.plan = latest.map((s) => `${snapKey(s)}: manifest ${s.short_id} (${s.time})`);
       for (const l of result.plan) out.print(l);
       result.ok = true;
       result.exitCode = EXIT.ok;
@@ -155,35 +153,9 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
     }
     scratch.network = `socle-drill-${session.ctx.runId}`;
     await dockerOk(["network", "create", "--internal", "--label", "socle.drill=1", scratch.network]);
-    for (const snap of latest) {
-      const m = await readManifest(session.ctx, snap);
-      const before = result.checks.length;
-      try {
-        await drillGroup(session, m, scratch, result.checks, out);
-      } catch (e) {
-        result.errors.push(`${m.tenant}/${m.service}: ${errorMessage(e)}`);
-      }
-      const mine = result.checks.slice(before);
-      result.services.push({
-        tenant: m.tenant,
-        service: m.service,
-        manifest: snap.short_id,
-        backupTime: snap.time,
-        ok: mine.every((c) => c.ok) && !result.errors.some((e) => e.startsWith(`${m.tenant}/${m.service}:`)),
-      });
-    }
-    if (options.check) {
-      out.step(`restic check --read-data-subset=${options.check}`);
-      const r = await restic(session.ctx, ["check", `--read-data-subset=${options.check}`]);
-      result.checks.push({
-        tenant: "-",
-        service: "-",
-        item: "restic check",
-        expected: "no errors",
-        actual: r.code === 0 ? "no errors" : "errors",
-        ok: r.code === 0,
-      });
-    }
+    const live = { groups: groupContainers(labelled), containers: labelled };
+    for (const snap of latest) await drillService(session, snap, live, scratch, result, out);
+    if (options.check) result.checks.push(await resticCheck(session, options.check, out));
     result.mismatches = result.checks.filter((c) => !c.ok).length;
     result.ok = result.errors.length === 0 && result.mismatches === 0;
     result.exitCode =
@@ -201,10 +173,79 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
   return result;
 }
 
+/** `tenant/service` of a manifest snapshot, from its tags. */
+function snapKey(s: SnapshotInfo): string {
+  return `${tagValue(s, "tenant")}/${tagValue(s, "service")}`;
+}
+
+function latestPerService(manifests: SnapshotInfo[]): SnapshotInfo[] {
+  const keys = [...new Set(manifests.map(snapKey))].sort();
+  return keys.map((k) =>
+    selectManifest(
+      manifests.filter((m) => snapKey(m) === k),
+      "latest",
+    )!,
+  );
+}
+
+async function resticCheck(session: Session, subset: string, out: Output): Promise<DrillCheck> {
+  out.step(`restic check --read-data-subset=${subset}`);
+  const r = await restic(session.ctx, ["check", `--read-data-subset=${subset}`]);
+  const actual = r.code === 0 ? "no errors" : "errors";
+  return { tenant: "-", service: "-", item: "restic check", expected: "no errors", actual, ok: r.code === 0 };
+}
+
+/**
+ * One service: its manifest is accepted only against the live group's labels
+ * (acceptManifest) and its images against the live dump containers'
+ * (acceptDrillImage), before any scratch volume or container exists.
+ */
+async function drillService(
+  session: Session,
+  snap: SnapshotInfo,
+  live: { groups: BackupGroup[]; containers: EngineContainer[] },
+  scratch: Scratch,
+  result: DrillResult,
+  out: Output,
+): Promise<void> {
+  const key = snapKey(snap);
+  const before = result.checks.length;
+  let failed = false;
+  try {
+    const group = live.groups.find((g) => groupKey(g) === key);
+    if (!group) {
+      throw new SocleError(
+        `${key}: no container labelled for it on the engine; a backup is drilled against its service's live labels (deploy it, or drill another --tenant)`,
+      );
+    }
+    if (group.problems.length > 0)
+      throw new SocleError(`${key}: refusing to drill: its labels are wrong: ${group.problems.join("; ")}`);
+    const m = await readManifest(session.ctx, snap);
+    acceptManifest(m, snap, group);
+    for (const d of m.dumps) {
+      const server = live.containers.find((c) => c.name === d.container);
+      await acceptDrillImage(snap.short_id, key, d, server?.image);
+    }
+    await drillGroup(session, m, scratch, result.checks, out);
+  } catch (e) {
+    failed = true;
+    const msg = errorMessage(e);
+    result.errors.push(msg.startsWith(`${key}: `) ? msg : `${key}: ${msg}`);
+  }
+  const [tenant = "", service = ""] = key.split("/");
+  result.services.push({
+    tenant,
+    service,
+    manifest: snap.short_id,
+    backupTime: snap.time,
+    ok: !failed && result.checks.slice(before).every((c) => c.ok),
+  });
+}
+
 async function drillGroup(
   session: Session,
   m: Manifest,
-  scratch: { containers: string[]; volumes: string[]; network: string },
+  scratch: Scratch,
   checks: DrillCheck[],
   out: Output,
 ): Promise<void> {
@@ -251,7 +292,7 @@ async function drillDump(
   session: Session,
   m: Manifest,
   d: DumpRecord,
-  scratch: { containers: string[]; network: string },
+  scratch: Scratch,
   add: (item: string, expected: string, actual: string) => void,
   out: Output,
 ): Promise<void> {
@@ -273,6 +314,8 @@ async function drillDump(
       scratch.network,
       "--memory",
       "1g",
+      "--pull",
+      "never",
       "--label",
       "socle.drill=1",
       ...Object.keys(env).flatMap((k) => ["-e", k]),

@@ -136,6 +136,8 @@ export async function main(options: ExportSiteOptions): Promise<ExportSiteResult
     const [g] = groupContainers(await listLabelled(), { tenant: options.tenant, service });
     if (!g)
       throw new SocleError(`no container labelled socle.tenant=${options.tenant}, socle.service=${service}`);
+    if (g.problems.length > 0)
+      throw new SocleError(`${options.tenant}/${service}: its labels are wrong: ${g.problems.join("; ")}`);
     const dump = g.dumps.find((d) => d.engine === "mariadb");
     if (!dump)
       throw new SocleError(`${options.tenant}/${service}: no socle.backup.dump=mariadb:<database> label`);

@@ -15,6 +15,7 @@ import { runHelper } from "./lib/helper.js";
 import { LABELS } from "../components/labels.js";
 import { waitHealthy } from "./lib/health.js";
 import { selectManifest, tagValue, VOLUMES_ROOT, type Manifest } from "./lib/manifest.js";
+import { acceptManifest } from "./lib/manifest-trust.js";
 import { createOutput, repositoryResult, type Output } from "./lib/output.js";
 import { resticError } from "./lib/repository.js";
 import { VOLUME_RESTORE_SCRIPT } from "./lib/scripts.js";
@@ -68,7 +69,9 @@ backup (a manifest snapshot): stops the app containers, empties and restores
 the volumes, drops and recreates each database (same owner and encoding) and
 loads its dump, starts the containers, runs socle.backup.restore.post (e.g.
 Nextcloud maintenance:data-fingerprint), waits for socle.health. Snapshots are
-never deleted. A volume whose path contains the repository is refused.
+never deleted. A volume whose path contains the repository is refused, and so
+is a manifest naming a volume, database or container the live labels do not
+declare (nothing is touched: exit 1).
 Deploy first (pulumi up): the containers must exist; missing volumes are created.
 
 Options:
@@ -115,6 +118,13 @@ export function checkTarget(volume: string, mountpoint: string, repoPath: string
   }
 }
 
+interface PlannedGroup {
+  group: BackupGroup;
+  manifestId: string;
+  manifest: Manifest;
+  time: string;
+}
+
 export async function main(options: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now();
   const out = options.out ?? createOutput({ json: options.json ?? false });
@@ -128,62 +138,9 @@ export async function main(options: RestoreOptions): Promise<RestoreResult> {
     result.repository = session.ctx.repo.shown;
     if (session.stale) await recoverCrashedRun(session, session.stale, out);
     await ensureRepository(session.ctx, false, out);
-    const tags = [
-      `tenant=${options.tenant}`,
-      "kind=manifest",
-      ...(options.service ? [`service=${options.service}`] : []),
-    ];
-    const [manifests, labelled] = await allInOrder([listSnapshots(session.ctx, tags), listLabelled()]);
-    const services = [...new Set(manifests.map((m) => tagValue(m, "service")!))].sort();
-    if (services.length === 0) {
-      throw new SocleError(
-        `no complete backup of ${options.tenant}${options.service ? `/${options.service}` : ""} in ${session.ctx.repo.shown}`,
-      );
-    }
-    const engine = groupContainers(labelled, { tenant: options.tenant });
-    const plan: { group: BackupGroup; manifestId: string; manifest: Manifest; time: string }[] = [];
-    for (const service of services) {
-      const snap = selectManifest(
-        manifests.filter((m) => tagValue(m, "service") === service),
-        options.snapshot ?? "latest",
-      );
-      if (!snap)
-        throw new SocleError(
-          `${options.tenant}/${service}: no backup matches --snapshot ${options.snapshot}`,
-        );
-      const group = engine.find((g) => g.service === service);
-      if (!group) {
-        throw new SocleError(
-          `${options.tenant}/${service}: no container labelled for it on the engine; deploy first (pulumi up), then restore`,
-        );
-      }
-      plan.push({
-        group,
-        manifestId: snap.short_id,
-        manifest: await readManifest(session.ctx, snap),
-        time: snap.time,
-      });
-    }
-    for (const p of plan) {
-      for (const v of p.manifest.volumes) {
-        const mp = await volumeMountpoint(v.name);
-        if (mp) checkTarget(v.name, mp, session.ctx.repo.localPath);
-      }
-    }
+    const plan = await planRestore(session, options);
     if (options.dryRun) {
-      result.plan = plan.flatMap((p) => [
-        `${groupKey(p.group)} from manifest ${p.manifestId} (${p.time})`,
-        `  stop   ${
-          appContainers(p.group)
-            .map((c) => c.name)
-            .join(", ") || "-"
-        }`,
-        ...p.manifest.volumes.map((v) => `  volume ${v.name}: empty, restore ${v.files} files`),
-        ...p.manifest.dumps.map(
-          (d) => `  db     ${d.engine}:${d.database} in ${d.container}: drop, recreate, load`,
-        ),
-        ...p.group.restorePost.map((h) => `  post   ${h.container}: ${h.command}`),
-      ]);
+      result.plan = plan.flatMap(planLines);
       for (const l of result.plan) out.print(l);
       result.ok = true;
       result.exitCode = EXIT.ok;
@@ -204,6 +161,74 @@ export async function main(options: RestoreOptions): Promise<RestoreResult> {
     result.durationMs = Date.now() - started;
   }
   return result;
+}
+
+/**
+ * Every service's manifest, and every check, BEFORE anything is stopped: the
+ * live group must exist with valid labels, its manifest name only what those
+ * labels declare (acceptManifest), and the restore targets must not hold the
+ * repository. Throws the first refusal.
+ */
+async function planRestore(session: Session, options: RestoreOptions): Promise<PlannedGroup[]> {
+  const tags = [
+    `tenant=${options.tenant}`,
+    "kind=manifest",
+    ...(options.service ? [`service=${options.service}`] : []),
+  ];
+  const [manifests, labelled] = await allInOrder([listSnapshots(session.ctx, tags), listLabelled()]);
+  const services = [...new Set(manifests.map((m) => tagValue(m, "service")!))].sort();
+  if (services.length === 0) {
+    throw new SocleError(
+      `no complete backup of ${options.tenant}${options.service ? `/${options.service}` : ""} in ${session.ctx.repo.shown}`,
+    );
+  }
+  const engine = groupContainers(labelled, { tenant: options.tenant });
+  const plan: PlannedGroup[] = [];
+  for (const service of services) {
+    const snap = selectManifest(
+      manifests.filter((m) => tagValue(m, "service") === service),
+      options.snapshot ?? "latest",
+    );
+    if (!snap)
+      throw new SocleError(`${options.tenant}/${service}: no backup matches --snapshot ${options.snapshot}`);
+    const group = engine.find((g) => g.service === service);
+    if (!group) {
+      throw new SocleError(
+        `${options.tenant}/${service}: no container labelled for it on the engine; deploy first (pulumi up), then restore`,
+      );
+    }
+    if (group.problems.length > 0) {
+      throw new SocleError(
+        `refusing to restore ${groupKey(group)}: its labels are wrong: ${group.problems.join("; ")}`,
+      );
+    }
+    const manifest = await readManifest(session.ctx, snap);
+    acceptManifest(manifest, snap, group);
+    plan.push({ group, manifestId: snap.short_id, manifest, time: snap.time });
+  }
+  for (const p of plan) {
+    for (const v of p.manifest.volumes) {
+      const mp = await volumeMountpoint(v.name);
+      if (mp) checkTarget(v.name, mp, session.ctx.repo.localPath);
+    }
+  }
+  return plan;
+}
+
+function planLines(p: PlannedGroup): string[] {
+  return [
+    `${groupKey(p.group)} from manifest ${p.manifestId} (${p.time})`,
+    `  stop   ${
+      appContainers(p.group)
+        .map((c) => c.name)
+        .join(", ") || "-"
+    }`,
+    ...p.manifest.volumes.map((v) => `  volume ${v.name}: empty, restore ${v.files} files`),
+    ...p.manifest.dumps.map(
+      (d) => `  db     ${d.engine}:${d.database} in ${d.container}: drop, recreate, load`,
+    ),
+    ...p.group.restorePost.map((h) => `  post   ${h.container}: ${h.command}`),
+  ];
 }
 
 async function restoreGroup(

@@ -14,6 +14,7 @@ import {
   engineNames,
   mariadbVolumeName,
   postgresVolumeName,
+  type DatabaseAlias,
   type EngineNames,
 } from "../components/names.js";
 import { pinned } from "../components/versions.js";
@@ -46,7 +47,7 @@ function platformOwner(versions: SocleConfig["versions"]): Owner {
   return {
     path: "socle:target (the platform of every host)",
     names: {
-      containers: [P.postgres, P.mariadb, P.proxy, P.proxyRoutes],
+      containers: [P.postgres, P.mariadb, P.proxy, P.proxyRoutes, P.networksJob],
       volumes: [
         postgresVolumeName(versions.postgres ?? pinned("postgres")),
         mariadbVolumeName(versions.mariadb ?? pinned("mariadb")),
@@ -69,6 +70,12 @@ function tenantOwners(t: Tenant | undefined, i: number): Owner[] {
     add("services.sogo", merge(engineNames.sogo(t.slug), s.sogo.mail ? none : engineNames.mail(t.slug)));
   if (s.peertube && !s.peertube.shared) add("services.peertube", engineNames.peertube(t.slug));
   if (s.peertube?.shared) add("services.peertube.shared", engineNames.peertubeChannel(t.slug));
+  // The network jobs that attach the shared database servers its apps use to its back-end network.
+  const servers: DatabaseAlias[] = [
+    ...(s.nextcloud || s.sogo || (s.peertube && !s.peertube.shared) ? (["postgres"] as const) : []),
+    ...(s.wordpress?.sites.length ? (["mariadb"] as const) : []),
+  ];
+  if (servers.length > 0) add("slug", engineNames.tenantNetworks(t.slug, servers));
   const sites = new Set<string>(); // a repeated site slug is reported as such (stacks/config-tenants.ts)
   s.wordpress?.sites.forEach((site, j) => {
     if (typeof site.slug !== "string" || sites.has(site.slug)) return;
@@ -89,7 +96,11 @@ export function deploymentOwners(cfg: NamedConfig): Owner[] {
   };
   const owners = [platformOwner(cfg.versions), keycloak];
   if (cfg.shared.peertube) {
-    owners.push({ path: "socle:shared.peertube", names: engineNames.peertube(SHARED_PEERTUBE_TENANT) });
+    const names = merge(
+      engineNames.peertube(SHARED_PEERTUBE_TENANT),
+      engineNames.tenantNetworks(SHARED_PEERTUBE_TENANT, ["postgres"]),
+    );
+    owners.push({ path: "socle:shared.peertube", names });
   }
   const slugs = new Set<string>(); // a repeated slug is reported as such (stacks/config.ts)
   cfg.tenants.forEach((t, i) => {

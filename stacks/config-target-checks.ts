@@ -35,11 +35,15 @@ export const MAX_DISK_GB = 64 * 1024;
 /**
  * Networks every Docker host already has: the LAN of the hosts must not
  * overlap them, or replies to the LAN would go into a container network.
- * The first is components/platform's `PLATFORM_DEFAULTS.webSubnet` (a test
- * keeps them equal; the config reader loads no component with a provider).
+ * The first is components/platform's `PLATFORM_DEFAULTS.addressBlock`, cut in
+ * /24s for socle-web and each town's two networks (components/platform/network-plan.ts;
+ * a test keeps them equal; the config reader loads no component with a provider).
  */
 export const DOCKER_SUBNETS: readonly { cidr: string; what: string }[] = [
-  { cidr: "172.30.0.0/24", what: "the subnet of socle-web (the proxy's and apps' network on every host)" },
+  {
+    cidr: "172.30.0.0/16",
+    what: "the address block of Socle's networks (socle-web and every town's socle-t-<town>-web/-back, on every host)",
+  },
   { cidr: "172.17.0.0/16", what: "the subnet of docker0 (Docker's default bridge on every host)" },
 ];
 

@@ -26,6 +26,7 @@ import {
   tooLong,
   type ServedDomain,
 } from "./config-tenants.js";
+import { readImages, type ImagesConfig } from "./config-images.js";
 import { MAX_HOST_NAME } from "../templates/checks.js";
 import { mailPortProblems } from "./placement.js";
 
@@ -38,6 +39,8 @@ export interface SocleConfig {
   sso: { domain: string };
   shared: { peertube?: { domain: string } };
   backup: BackupConfig;
+  /** Where images are pulled from (`socle:images`). */
+  images: ImagesConfig;
   /**
    * Deployment-wide version pins (`socle:versions`, written by `socle update`):
    * Keycloak, the platform services, the shared PeerTube. Any catalogue
@@ -128,6 +131,7 @@ export interface RawConfig {
   sso?: unknown;
   shared?: unknown;
   backup?: unknown;
+  images?: unknown;
   versions?: unknown;
   /** Other keys set in the `socle` namespace (without the prefix): each is reported as unknown. */
   otherKeys?: string[];
@@ -154,6 +158,7 @@ export const CONFIG_KEYS = [
   "sso",
   "shared",
   "backup",
+  "images",
   "versions",
   "proxmoxApiToken",
   "backupPassword",
@@ -191,6 +196,7 @@ export function parseConfig(raw: RawConfig, options: { now?: Date } = {}): Socle
   r.unique([...deploymentWide, ...served]);
 
   const backup = readBackup(r, raw.backup, options.now ?? new Date());
+  const images = readImages(r, raw.images);
   const versions = readDeploymentVersions(r, raw.versions, shared);
   checkEngineNames(r, { tenants, shared, versions });
   if (r.errors.length > 0) throw new ConfigError(r.errors);
@@ -200,6 +206,7 @@ export function parseConfig(raw: RawConfig, options: { now?: Date } = {}): Socle
     sso: { domain: ssoDomain! },
     shared,
     backup: backup!,
+    images,
     versions,
     secrets: {},
   };
@@ -348,6 +355,7 @@ export function loadConfig(): SocleConfig {
     sso: readObject(c, "sso"),
     shared: readObject(c, "shared"),
     backup: readObject(c, "backup"),
+    images: readObject(c, "images"),
     versions: readObject(c, "versions"),
     otherKeys: Object.keys(pulumi.runtime.allConfig())
       .filter((k) => k.startsWith("socle:"))

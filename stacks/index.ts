@@ -17,3 +17,4 @@ export const hosts = outputs.hosts;
 export const capacity = outputs.capacity;
 export const capacityTable = outputs.capacityTable;
 export const peertubeHostnames = outputs.peertubeHostnames;
+export const networkSlots = outputs.networkSlots;

@@ -1,8 +1,9 @@
 /**
  * Stack outputs: per tenant its host, URLs, admin user names and secrets
  * (Pulumi secrets, never printed in clear), the Keycloak admin, the capacity
- * table (EPCI report), host addresses, and the PeerTube hostnames the next
- * update checks against (a PeerTube hostname can never change).
+ * table (EPCI report), host addresses, the PeerTube hostnames the next
+ * update checks against (a PeerTube hostname can never change), and each
+ * tenant's network slot per host (kept by the next update: its subnets never move).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { renderCapacityTable } from "../templates/capacity-report.js";
@@ -33,5 +34,6 @@ export function stackOutputs(result: ProgramResult) {
     capacity: result.capacity,
     capacityTable: renderCapacityTable(result.capacity),
     peertubeHostnames: result.peertubeHostnames,
+    networkSlots: result.networkSlots,
   };
 }

@@ -29,6 +29,8 @@ import { SHARED_PEERTUBE_TENANT } from "./config-names.js";
 import { declareHosts, placementHosts, type HostExtras } from "./hosts.js";
 import { place, type Placement } from "./placement.js";
 import { declareTenant, tenantMemoryMb, type TenantOutputs } from "./tenant.js";
+import { networkSlots, tenantsByHost } from "./network-slots.js";
+import type { NetworkSlots } from "../components/platform/network-plan.js";
 
 /** Memory of what every host runs whatever its tenants: proxy, PostgreSQL, MariaDB (MiB). */
 export const PLATFORM_MEMORY_MB =
@@ -41,13 +43,15 @@ export interface ProgramResult {
   tenants: Record<string, TenantOutputs & { host: string }>;
   capacity: CapacityRow[];
   peertubeHostnames: pulumi.Output<Record<string, string>>;
+  /** host → tenant → network slot (exported, read back by the next update). */
+  networkSlots: pulumi.Output<NetworkSlots>;
   sharedPeertube?: PeerTube;
 }
 
 export interface ProgramOptions {
   /** Files and first-boot commands for every host (the backup units). */
   hostExtras?: Omit<HostExtras, "mailHosts">;
-  /** Read the previous PeerTube hostnames from the stack itself (default true; off in benchmarks). */
+  /** Read the previous PeerTube hostnames and network slots from the stack itself (default true; off in benchmarks). */
   readPreviousOutputs?: boolean;
 }
 
@@ -88,14 +92,18 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   // Deployment-wide names (served on the home host): every container resolves them to
   // its own proxy on the home host, to the home host's address elsewhere.
   const shared = [cfg.sso.domain, ...(cfg.shared.peertube ? [cfg.shared.peertube.domain] : [])];
+  // Each tenant's networks on its host: slots kept from the previous deployment.
+  const slots = networkSlots(tenantsByHost(cfg, placement, home), options.readPreviousOutputs !== false);
   for (const [name, host] of hosts) {
     platforms.set(
       name,
       new Platform(`${name}-platform`, {
         host,
+        tenantSlots: slots.apply((s) => s[name] ?? {}),
         sharedNames: shared.map((n) => (name === home ? n : { name: n, address: hosts.get(home)!.address })),
         ...(v.postgres ? { postgresVersion: v.postgres } : {}),
         ...(v.mariadb ? { mariadbVersion: v.mariadb } : {}),
+        ...(v.dockercli ? { dockerCliVersion: v.dockercli } : {}),
       }),
     );
   }
@@ -182,6 +190,8 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
       ...(v.caddy ? { version: v.caddy } : {}),
       ...(cfg.target.acmeEmail ? { acmeEmail: cfg.target.acmeEmail } : {}),
     });
+    // The proxy on every tenant's web network (a one-shot job: the proxy itself never changes).
+    platform.attachProxy(proxy);
     if (name === home) proxyReady(proxy.routesJob);
   }
 
@@ -199,6 +209,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
     tenants,
     capacity,
     peertubeHostnames: pulumi.output(peertubeHostnames),
+    networkSlots: slots,
     ...(sharedPeertube ? { sharedPeertube } : {}),
   };
 }

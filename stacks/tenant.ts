@@ -24,7 +24,7 @@ export function tenantMemoryMb(t: Tenant): number {
   const s = t.services;
   let mb = 0;
   if (s.nextcloud) mb += nextcloudMemory({ office: s.nextcloud.office ? {} : false });
-  if (s.sogo) mb += sogoMemory({}) + (s.sogo.mail ? 0 : mailMemory({}));
+  if (s.sogo) mb += sogoMemory({}) + (s.sogo.mail ? 0 : mailMemory({ tls: true }));
   if (s.peertube && !s.peertube.shared) mb += peertubeMemory({});
   // A channel job runs once on the shared instance's host; it is not placed with the tenant.
   for (const _ of s.wordpress?.sites ?? []) mb += wordpressMemory({});
@@ -83,8 +83,8 @@ export function tenantPublicNames(t: Tenant): string[] {
 export function declareTenant(ctx: TenantContext): DeclaredTenant {
   const { tenant: t, platform, realm } = ctx;
   const s = t.services;
-  // Split horizon: the tenant's containers on socle-web resolve its own names (and
-  // the deployment-wide ones) to their proxy; never another tenant's.
+  // Split horizon: the tenant's containers on its web network resolve its own names
+  // (and the deployment-wide ones) to their proxy; never another tenant's.
   const names = tenantPublicNames(t);
   platform.setTenantNames(t.slug, names);
   const routes: Route[] = [];
@@ -138,7 +138,7 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
         mailDomain: t.domain,
         platform,
         realm,
-        // The proxy's certificate for the mail host (SOGo's route), read-only.
+        // The proxy's certificate for the mail host (SOGo's route), copied alone into the mail server's volume.
         tls: platform.proxyCertificate(sub(s.sogo.subdomain, t.domain)),
         ...(t.versions.mailserver ? { version: t.versions.mailserver } : {}),
       });

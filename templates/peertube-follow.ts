@@ -1,7 +1,7 @@
 /**
  * The script of a PeerTube's follow job (`<tenant>-peertube-follow`,
  * components/apps/peertube.ts): a one-shot container of the PeerTube image on
- * `socle-web` that logs in as root through the instance's REST API (the
+ * the tenant's web network that logs in as root through the instance's REST API (the
  * login block shared with the configurator and the account job,
  * `renderPeertubeLogin`) and asks it to follow the sibling instances.
  *

@@ -3,8 +3,9 @@
  *
  * - `renderWordpressConfigExtra` → the `WORDPRESS_CONFIG_EXTRA` env var. The
  *   official image's wp-config.php `eval()`s it on every request (no `<?php`
- *   tag): HTTPS behind the proxy, fixed site URL, automatic updates, and the
- *   openid-connect-generic constants. The client secret is NOT in the PHP: it is
+ *   tag): HTTPS behind the proxy, fixed site URL, automatic updates, no file
+ *   change from wp-admin (`DISALLOW_FILE_MODS`: an association's admin uploads
+ *   no plugin, hence no PHP), and the openid-connect-generic constants. The client secret is NOT in the PHP: it is
  *   read with `getenv()` from its own env var.
  * - `renderWordpressMuPlugin` → `wp-content/mu-plugins/socle.php`, uploaded
  *   into the `/var/www/html` volume before the first start (the image's
@@ -13,7 +14,8 @@
  *   1. installs WordPress on the first request to `install.php` (nobody can
  *      race the association to the installer; the admin account gets the
  *      association's email and an unknown random password: login is by SSO),
- *   2. turns on plugin and theme auto-updates (core: `WP_AUTO_UPDATE_CORE`),
+ *   2. turns on plugin and theme auto-updates (core: `WP_AUTO_UPDATE_CORE`), the
+ *      background updater being the one file change `DISALLOW_FILE_MODS` still allows,
  *   3. installs and activates openid-connect-generic from wordpress.org when
  *      it is missing (at most one try an hour; without internet the site works
  *      and the try is logged to the PHP error log),
@@ -99,6 +101,9 @@ export function renderWordpressConfigExtra(a: WordpressConfigExtraArgs): string 
     "define('AUTOMATIC_UPDATER_DISABLED', false);",
     "define('FS_METHOD', 'direct');",
     "define('DISALLOW_FILE_EDIT', true);",
+    "// Plugins and themes come from the deployment, never from wp-admin: no upload, install,",
+    "// edit or deletion of PHP by the site's admins (automatic updates stay on: socle.php).",
+    "define('DISALLOW_FILE_MODS', true);",
   ];
   if (a.oidc) {
     const ep = keycloakEndpoints(a.oidc.issuerUrl);
@@ -189,6 +194,11 @@ add_action('wp_loaded', function () {
 // 2. Automatic plugin and theme updates (core: WP_AUTO_UPDATE_CORE in wp-config).
 add_filter('auto_update_plugin', '__return_true');
 add_filter('auto_update_theme', '__return_true');
+// DISALLOW_FILE_MODS (wp-config) removes every file change from wp-admin; the background
+// updater alone may still update what the deployment installed.
+add_filter('file_mod_allowed', function ($allowed, $context) {
+    return $context === 'automatic_updater' ? true : $allowed;
+}, 10, 2);
 
 // 3. openid-connect-generic: installed from wordpress.org when missing, then activated.
 add_action('init', function () {

@@ -66,7 +66,7 @@ export function memoryMbFor(args: { memoryMb?: number }): number {
  * Stateless: no volume, no backup; labels still say what it is.
  *
  * Children: `${name}-admin` (RandomPassword, admin console), `${name}-image`,
- * `${name}-app` (container `<tenant>-collabora` on socle-web, port 9980,
+ * `${name}-app` (container `<tenant>-collabora` on the tenant's web network, port 9980,
  * health `/hosting/discovery`). Route: `office.…` limited to `/browser/*`,
  * `/hosting/*`, `/cool/*` (the websockets `/cool/…/ws` and `/cool/adminws`
  * pass through Caddy's reverse_proxy as is).
@@ -118,7 +118,7 @@ export class Collabora extends pulumi.ComponentResource {
           pulumi.interpolate`password=${this.adminPassword}`,
           "DONT_GEN_SSL_CERT=1",
         ],
-        networks: [{ network: args.platform.web }],
+        networks: [{ network: args.platform.tenantNetworks(args.tenant).web }],
         capabilities: { adds: [...d.capAdd], drops: [...d.capDrop] },
         healthcheck: {
           tests: ["CMD", "bash", "-c", bashHttpProbe(d.port, "/hosting/discovery")],

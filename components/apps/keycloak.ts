@@ -1,6 +1,7 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer } from "../container.js";
+import { PLATFORM_TENANT, serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { isLocalHost, type Route } from "../platform/route.js";
@@ -14,9 +15,9 @@ export const KEYCLOAK_DEFAULTS = {
   memoryMb: 1536,
   containerName: PLATFORM_NAMES.keycloak,
   alias: "keycloak",
-  tenant: "_platform",
+  tenant: PLATFORM_TENANT,
   service: "keycloak",
-  database: "keycloak",
+  database: serviceDatabase(PLATFORM_TENANT, "keycloak"),
   adminUser: "socle-admin",
   httpPort: 8080,
   managementPort: 9000,
@@ -73,8 +74,9 @@ export function keycloakReadyProbe(port: number = KEYCLOAK_DEFAULTS.managementPo
  *
  * Children: `${name}-db` (PostgresDatabase `keycloak`), `${name}-admin`
  * (RandomPassword, the bootstrap admin), `${name}-image`, `${name}-app`
- * (container `socle-keycloak` on socle-web + socle-backend, `start`, waits
- * for `/health/ready`), `${name}-provider` (@pulumi/keycloak provider on the
+ * (container `socle-keycloak` on socle-web + socle-backend, which no tenant's
+ * container joins; trusts X-Forwarded-* from the proxy's address only; `start`,
+ * waits for `/health/ready`), `${name}-provider` (@pulumi/keycloak provider on the
  * public URL, logged in as the bootstrap admin through `admin-cli`; it depends
  * on the container so realms are created once Keycloak is ready).
  *
@@ -135,6 +137,8 @@ export class Keycloak extends pulumi.ComponentResource {
           pulumi.interpolate`KC_DB_PASSWORD=${db.password}`,
           `KC_HOSTNAME=${this.url}`,
           "KC_PROXY_HEADERS=xforwarded",
+          // X-Forwarded-* only from the proxy (its static address on socle-web), from nobody else.
+          `KC_PROXY_TRUSTED_ADDRESSES=${platform.proxyAddress}`,
           "KC_HTTP_ENABLED=true",
           "KC_HEALTH_ENABLED=true",
           `KC_BOOTSTRAP_ADMIN_USERNAME=${this.adminUser}`,

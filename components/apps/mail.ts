@@ -9,8 +9,10 @@ import {
   type DnsRecord,
 } from "../../templates/mail-dns.js";
 import type { SogoMailServer } from "../../templates/sogo-conf.js";
+import { MAIL_CERT_FILES, renderMailCertSync } from "../../templates/mail-cert-sync.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { Platform } from "../platform/platform.js";
+import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
@@ -29,6 +31,11 @@ export const MAIL_DEFAULTS = {
   sievePort: 4190,
   configDir: "/tmp/docker-mailserver",
   timeZone: "Europe/Paris",
+  /** The certificate copier (`<tenant>-mail-certs`: a shell loop). */
+  certsMemoryMb: 16,
+  /** The mail server's own TLS volume (its certificate and key only), in both containers. */
+  tlsDir: "/etc/socle/mail-tls",
+  certsScript: "/socle/mail-certs.sh",
 } as const;
 
 export interface MailArgs {
@@ -50,8 +57,10 @@ export interface MailArgs {
   dkimSelector?: string;
   /**
    * Certificate for mail.<domain> (SSL_TYPE=manual): the host's proxy certificate
-   * (`platform.proxyCertificate(hostname)`: Caddy's data volume, mounted read-only).
-   * Absent: no TLS (tests only).
+   * (`platform.proxyCertificate(hostname)`: where it is in Caddy's data volume). A
+   * copier container (`<tenant>-mail-certs`) mounts that volume read-only and copies
+   * this one certificate and key into the mail server's own `<tenant>-mail-tls`
+   * volume; the mail server never mounts the proxy's volume. Absent: no TLS (tests only).
    */
   tls?: { volume: docker.Volume; mountPath: string; certPath: string; keyPath: string };
   version?: string;
@@ -78,9 +87,9 @@ export function validateMailArgs(
   }
 }
 
-/** Declared memory, MiB, before anything is declared (placement). */
-export function memoryMbFor(args: Pick<MailArgs, "memoryMb">): number {
-  return args.memoryMb ?? MAIL_DEFAULTS.memoryMb;
+/** Declared memory, MiB, before anything is declared (placement): the server, and the copier with `tls`. */
+export function memoryMbFor(args: { memoryMb?: number; tls?: unknown }): number {
+  return (args.memoryMb ?? MAIL_DEFAULTS.memoryMb) + (args.tls ? MAIL_DEFAULTS.certsMemoryMb : 0);
 }
 
 /** docker-mailserver's environment (sorted), without secrets. */
@@ -133,12 +142,16 @@ export function mailEnv(args: {
  * sends. DKIM: rspamd signs with the key given in args, or else with a key Mail
  * generates (`tls.PrivateKey`, RSA 2048, secret in the state), uploaded into the
  * config volume with its `dkim_signing.conf`. TLS: the proxy's certificate for the
- * mail host (`tls`), read-only; docker-mailserver's change detector re-reads it on
- * renewal. Outputs: the DNS records to publish (DKIM from the key's public half),
+ * mail host (`tls`), copied alone (with its key) by a copier on no network into the
+ * mail server's own `<tenant>-mail-tls` volume, so the mail server never mounts the
+ * proxy's volume (every key of the host); the copier follows renewals and
+ * docker-mailserver's change detector re-reads the files. Networks: the tenant's web
+ * and back-end networks. Outputs: the DNS records to publish (DKIM from the key's public half),
  * and `endpoints` for SOGo. Backups: the maildirs, the state and the config volumes.
  *
  * Children: `${name}-dkim` (without `dkimPrivateKey`), `${name}-image`, `${name}-data`,
- * `${name}-state`, `${name}-config`, `${name}-server`.
+ * `${name}-state`, `${name}-config`, `${name}-tls` and `${name}-certs` (with `tls`),
+ * `${name}-server`.
  */
 export class Mail extends pulumi.ComponentResource {
   readonly hostname: string;
@@ -155,6 +168,7 @@ export class Mail extends pulumi.ComponentResource {
   readonly dkimCommand: string;
   /** Creates a mailbox (the password is asked for). */
   readonly addAccountCommand: string;
+  private readonly platformHost: DockerHost;
 
   constructor(name: string, args: MailArgs, opts?: pulumi.ComponentResourceOptions) {
     validateMailArgs(args);
@@ -167,6 +181,7 @@ export class Mail extends pulumi.ComponentResource {
       );
     }
     super("socle:apps:Mail", name, {}, opts);
+    this.platformHost = host;
     const version = args.version ?? pinned("mailserver");
     const selector = args.dkimSelector ?? MAIL_DEFAULTS.dkimSelector;
     this.hostname = args.hostname;
@@ -214,6 +229,8 @@ export class Mail extends pulumi.ComponentResource {
     const introspectionUrl = args.realm
       ? `${args.realm.issuerUrl}/protocol/openid-connect/userinfo`
       : undefined;
+    const nets = platform.tenantNetworks(tenant);
+    const certs = args.tls ? this.certCopier(name, args.tls, image, tenant) : undefined;
     const uploads: { file: string; content: pulumi.Input<string> }[] = [
       { file: dkimKeyPath(args.mailDomain, selector), content: dkimKey },
       {
@@ -227,7 +244,7 @@ export class Mail extends pulumi.ComponentResource {
         host,
         containerName: this.containerName,
         image,
-        memoryMb: this.memoryMb,
+        memoryMb: args.memoryMb ?? MAIL_DEFAULTS.memoryMb,
         labels: {
           tenant,
           service: "mail",
@@ -240,27 +257,71 @@ export class Mail extends pulumi.ComponentResource {
           hostname: args.hostname,
           mailDomain: args.mailDomain,
           ...(introspectionUrl ? { introspectionUrl } : {}),
-          ...(args.tls ? { tls: { certPath: args.tls.certPath, keyPath: args.tls.keyPath } } : {}),
+          ...(certs ? { tls: certs.paths } : {}),
         }),
-        networks: [{ network: platform.web }, { network: platform.tenantNetwork(tenant) }],
+        networks: [{ network: nets.web }, { network: nets.back }],
         volumes: [
           { volume: data.volume, containerPath: "/var/mail" },
           { volume: state.volume, containerPath: "/var/mail-state" },
           { volume: config.volume, containerPath: MAIL_DEFAULTS.configDir },
-          ...(args.tls
-            ? [{ volume: args.tls.volume, containerPath: args.tls.mountPath, readOnly: true }]
-            : []),
+          ...(certs ? [{ volume: certs.volume, containerPath: MAIL_DEFAULTS.tlsDir, readOnly: true }] : []),
         ],
         uploads,
         ports: MAIL_DEFAULTS.publishedPorts.map((p) => ({ internal: p, external: p })),
       },
-      { parent: this },
+      { parent: this, ...(certs ? { dependsOn: [certs.copier] } : {}) },
     );
     this.registerOutputs({
       hostname: this.hostname,
       dnsRecords: this.dnsRecords,
       dkimCommand: this.dkimCommand,
     });
+  }
+
+  /**
+   * The mail server's own TLS volume `<tenant>-mail-tls` and its copier
+   * `<tenant>-mail-certs` (no network; the proxy's data volume read-only, the TLS
+   * volume read-write; templates/mail-cert-sync.ts), in the mail server's image.
+   */
+  private certCopier(
+    name: string,
+    tls: NonNullable<MailArgs["tls"]>,
+    image: docker.RemoteImage,
+    tenant: string,
+  ): { volume: docker.Volume; copier: docker.Container; paths: { certPath: string; keyPath: string } } {
+    const host = this.platformHost;
+    const volume = stateVolume(`${name}-tls`, host, mailNames(tenant).volume("tls"), tenant, {
+      parent: this,
+    });
+    const dir = MAIL_DEFAULTS.tlsDir;
+    const copier = serviceContainer(
+      `${name}-certs`,
+      {
+        host,
+        containerName: mailNames(tenant).certs,
+        image,
+        memoryMb: MAIL_DEFAULTS.certsMemoryMb,
+        labels: { tenant, service: "mail", role: "job" },
+        networks: [],
+        networkMode: "none",
+        hosts: null,
+        volumes: [
+          { volume: tls.volume, containerPath: tls.mountPath, readOnly: true },
+          { volume, containerPath: dir },
+        ],
+        uploads: [
+          {
+            file: MAIL_DEFAULTS.certsScript,
+            content: renderMailCertSync({ sourceCert: tls.certPath, sourceKey: tls.keyPath, targetDir: dir }),
+            executable: true,
+          },
+        ],
+        entrypoints: ["/bin/sh", MAIL_DEFAULTS.certsScript],
+      },
+      { parent: this },
+    );
+    const paths = { certPath: `${dir}/${MAIL_CERT_FILES.cert}`, keyPath: `${dir}/${MAIL_CERT_FILES.key}` };
+    return { volume, copier, paths };
   }
 
   private records(args: MailArgs, selector: string, pem: string): DnsRecord[] {

@@ -1,12 +1,13 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
 import { isLocalHost, type Route } from "../platform/route.js";
 import { imageRef, pinned, versionProblem } from "../versions.js";
-import { nextcloudNames, tenantDatabaseName } from "../names.js";
+import { nextcloudNames } from "../names.js";
 import { generatedPassword } from "../platform/password.js";
 import {
   NEXTCLOUD_HOOK_PATHS,
@@ -29,12 +30,6 @@ export const NEXTCLOUD_DEFAULTS = {
   phoneRegion: "FR",
   maxBodySize: "10GB",
   phpUploadLimit: "10G",
-  /**
-   * Who may set X-Forwarded-For: the `socle-web` subnet when Docker reports it,
-   * else the private ranges Docker allocates bridge networks from. Nextcloud
-   * publishes no port, so only containers on its networks reach it at all.
-   */
-  privateRanges: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
   www: "/var/www/html",
 } as const;
 
@@ -79,7 +74,10 @@ export interface NextcloudArgs {
    * joining the EPCI then replaces only that job). Empty or absent: no job.
    */
   federation?: { trustedServers: string[] };
-  /** Override TRUSTED_PROXIES / wopi_allowlist (default: the socle-web subnet). */
+  /**
+   * Override `TRUSTED_PROXIES` (who may set X-Forwarded-For). Default: the proxy's
+   * static address on the tenant's web network, and nothing else.
+   */
   trustedProxies?: string[];
 }
 
@@ -198,13 +196,15 @@ export class Nextcloud extends pulumi.ComponentResource {
       );
     }
 
+    const nets = platform.tenantNetworks(tenant);
     const db = new PostgresDatabase(
       `${name}-db`,
       {
         server: platform.postgres,
-        database: tenantDatabaseName(tenant, "nextcloud"),
+        database: serviceDatabase(tenant, d.service),
         tenant,
         service: d.service,
+        network: nets.database(platform.postgres),
       },
       { parent: this },
     );
@@ -212,7 +212,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       `${name}-redis`,
       {
         host: platform.host,
-        network: platform.tenantNetwork(tenant),
+        network: nets.back,
         tenant,
         service: d.service,
         containerName: names.redis,
@@ -223,19 +223,18 @@ export class Nextcloud extends pulumi.ComponentResource {
     );
     this.adminPassword = generatedPassword(`${name}-admin`, this);
 
+    // Only the proxy may say who the client is (X-Forwarded-For); WOPI calls come from
+    // Collabora through the proxy, so the allowlist is the tenant's web subnet.
     const proxies: pulumi.Output<string[]> = args.trustedProxies
       ? pulumi.output([...args.trustedProxies])
-      : platform.web.ipamConfigs.apply((cfgs) => {
-          const subnets = (cfgs ?? []).map((x) => x.subnet).filter((s): s is string => !!s);
-          return subnets.length > 0 ? subnets : [...d.privateRanges];
-        });
+      : nets.proxyAddress.apply((a) => [a]);
 
-    const hook = proxies.apply((allow) =>
+    const hook = nets.webSubnet.apply((allow) =>
       renderNextcloudHook({
         url: this.url,
         phoneRegion: d.phoneRegion,
         ...(isLocalHost(args.domain) ? { insecureTls: true } : {}),
-        ...(this.collabora ? { office: { wopiUrl: this.collabora.url, wopiAllowlist: allow } } : {}),
+        ...(this.collabora ? { office: { wopiUrl: this.collabora.url, wopiAllowlist: [allow] } } : {}),
         ...(this.oidc
           ? {
               oidc: {
@@ -255,11 +254,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       { volume: html, containerPath: d.www },
       { volume: data, containerPath: `${d.www}/data` },
     ];
-    const networks = [
-      { network: platform.web },
-      { network: platform.backend },
-      { network: platform.tenantNetwork(tenant) },
-    ];
+    const networks = [{ network: nets.web }, { network: nets.back }];
     // What both containers need at run time (the image's config/*.config.php read these on every request).
     const runtimeEnvs: pulumi.Input<string>[] = [
       `POSTGRES_HOST=${db.host}:${db.port}`,

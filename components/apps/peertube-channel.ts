@@ -21,7 +21,10 @@ export interface PeerTubeChannelArgs {
   email: string;
   /** The EPCI's shared instance. */
   instance: PeerTube;
-  /** The platform of the instance's host (the job runs there, on `socle-web`). */
+  /**
+   * The platform of the instance's host: the job runs there, on the instance's web
+   * network (it calls the instance's container; no other tenant's network).
+   */
   platform: Platform;
 }
 
@@ -84,7 +87,7 @@ export class PeerTubeChannel extends pulumi.ComponentResource {
           pulumi.interpolate`${PEERTUBE_ACCOUNT_ENV.rootPassword}=${args.instance.adminPassword}`,
           pulumi.interpolate`${PEERTUBE_ACCOUNT_ENV.password}=${password}`,
         ],
-        networks: [{ network: args.platform.web }],
+        networks: [{ network: args.platform.tenantNetworks(args.instance.tenant).web }],
         uploads: [
           {
             file: PEERTUBE_CHANNEL_DEFAULTS.script,

@@ -19,7 +19,7 @@ export interface PeertubeFollowJobArgs {
   platform: Platform;
   tenant: string;
   /**
-   * The instance: its container (reached over `socle-web` at
+   * The instance: its container (reached over the tenant's web network at
    * `http://<containerName>:<port>/api/v1`; the job is `<containerName>-follow`)
    * and its `PEERTUBE_WEBSERVER_HOSTNAME`.
    */
@@ -40,7 +40,7 @@ export interface PeertubeFollowJobArgs {
  * like the shared instance's account job (components/apps/peertube-channel.ts),
  * instead of the instance's configurator: the list grows with the EPCI, and
  * only this job's inputs change when a town joins, so only the job is replaced
- * (and run again), never the instance. Runs on `socle-web`, replaced with
+ * (and run again), never the instance. Runs on the tenant's web network, replaced with
  * delete-before-replace (fixed name); a non-zero exit (instance unreachable,
  * root's password changed) fails the deployment through `applied`.
  *
@@ -67,7 +67,7 @@ export function declarePeertubeFollowJob(
       memoryMb: PEERTUBE_FOLLOW_JOB.memoryMb,
       labels: { tenant: args.tenant, service: "peertube", role: "job" },
       envs: [pulumi.interpolate`${PEERTUBE_FOLLOW_ENV.rootPassword}=${pulumi.secret(args.rootPassword)}`],
-      networks: [{ network: args.platform.web }],
+      networks: [{ network: args.platform.tenantNetworks(args.tenant).web }],
       uploads: [{ file: PEERTUBE_FOLLOW_SCRIPT, content: script, executable: true }],
       entrypoints: ["/bin/bash", PEERTUBE_FOLLOW_SCRIPT],
       oneShot: true,

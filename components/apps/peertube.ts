@@ -11,6 +11,7 @@ import {
   type PeertubeFederation,
 } from "../../templates/peertube-config.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
@@ -21,7 +22,7 @@ import type { KeycloakRealm } from "./keycloak-realm.js";
 import { declarePeertubeFollowJob } from "./peertube-follow.js";
 import { OidcClient } from "./oidc-client.js";
 import { HOST_RE, SLUG_RE, isDisplayText, isEmail } from "../../templates/checks.js";
-import { peertubeNames, tenantDatabaseName } from "../names.js";
+import { peertubeNames } from "../names.js";
 import { checkPeertubeHostname } from "./peertube-hostname.js";
 
 export { checkPeertubeHostname };
@@ -68,7 +69,7 @@ export interface PeerTubeArgs {
   };
   /** `/config/local-production.yaml`; `follow` goes to the job `<tenant>-peertube-follow`. */
   federation?: PeertubeFederation;
-  /** `PEERTUBE_TRUST_PROXY` entries; default: loopback + the `socle-web` subnet(s). */
+  /** `PEERTUBE_TRUST_PROXY` entries; default: loopback + the proxy's address on the tenant's web network. */
   trustProxy?: string[];
   instanceName?: string;
   /** Pin of peertube-plugin-auth-openid-connect; default: newest compatible at first install. */
@@ -145,12 +146,12 @@ export function previousPeertubeHostnames(
  * PeerTube — one video instance (`socle:apps:PeerTube`).
  *
  * Official image (catalogue pin), its own database on the shared PostgreSQL
- * (extensions `pg_trgm`, `unaccent`), its own Redis on the tenant network
- * (`noeviction`: BullMQ job queues), volumes `/data` and `/config`, federation
+ * (extensions `pg_trgm`, `unaccent`), its own Redis on the tenant's back-end
+ * network (`noeviction`: BullMQ job queues), volumes `/data` and `/config`, federation
  * overrides in `/config/local-production.yaml`, and a configurator started by
  * a wrapper entrypoint that installs and configures `auth-openid-connect`
  * against the tenant's realm (see templates/peertube-config.ts). The follows
- * of `federation.follow` are requested by a one-shot job on `socle-web`
+ * of `federation.follow` are requested by a one-shot job on the tenant's web network
  * (components/apps/peertube-follow.ts), not by the instance container. Health
  * `GET /api/v1/ping`. Backups: `pg_dump -Fc` in `socle-postgres`, `/data`, `/config`.
  *
@@ -164,6 +165,8 @@ export function previousPeertubeHostnames(
  */
 export class PeerTube extends pulumi.ComponentResource {
   readonly url: string;
+  /** Its tenant (the EPCI-wide instance's is `shared`): its networks are `tenantNetworks(tenant)`. */
+  readonly tenant: string;
   /** The hostname actually deployed (fails when it differs from `previousHostname`). */
   readonly hostname: pulumi.Output<string>;
   readonly routes: Route[];
@@ -190,6 +193,7 @@ export class PeerTube extends pulumi.ComponentResource {
     const version = args.version ?? pinned("peertube");
     this.url = `https://${domain}`;
     const names = peertubeNames(tenant);
+    this.tenant = tenant;
     this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const federation = args.federation ?? FEDERATION_DEFAULTS;
@@ -199,14 +203,16 @@ export class PeerTube extends pulumi.ComponentResource {
       return domain;
     });
 
+    const nets = platform.tenantNetworks(tenant);
     this.database = new PostgresDatabase(
       `${name}-db`,
       {
         server: platform.postgres,
-        database: tenantDatabaseName(tenant, "peertube"),
+        database: serviceDatabase(tenant, "peertube"),
         extensions: [...PEERTUBE_DEFAULTS.extensions],
         tenant,
         service: "peertube",
+        network: nets.database(platform.postgres),
       },
       { parent: this },
     );
@@ -214,7 +220,7 @@ export class PeerTube extends pulumi.ComponentResource {
       `${name}-redis`,
       {
         host,
-        network: platform.tenantNetwork(tenant),
+        network: nets.back,
         tenant,
         service: "peertube",
         containerName: names.redis,
@@ -241,14 +247,10 @@ export class PeerTube extends pulumi.ComponentResource {
       );
     }
 
+    // Only the proxy (its static address on the tenant's web network) says who the client is.
     const trustProxy: pulumi.Output<string[]> = args.trustProxy
       ? pulumi.output([...args.trustProxy])
-      : platform.web.ipamConfigs.apply((cfgs) => {
-          const subnets = (cfgs ?? []).map((c) => c.subnet).filter((s): s is string => !!s);
-          // Unknown subnet (not yet reported by the engine): the private ranges
-          // Docker allocates from. Only Socle containers share these networks.
-          return ["loopback", ...(subnets.length > 0 ? subnets.sort() : ["uniquelocal"])];
-        });
+      : nets.proxyAddress.apply((a) => ["loopback", a]);
 
     const env: Record<string, pulumi.Input<string>> = {
       PEERTUBE_ADMIN_EMAIL: args.adminEmail,
@@ -323,11 +325,7 @@ export class PeerTube extends pulumi.ComponentResource {
           health: `http:${PEERTUBE_DEFAULTS.port}/api/v1/ping`,
         },
         envs,
-        networks: [
-          { network: platform.web },
-          { network: platform.backend },
-          { network: platform.tenantNetwork(tenant) },
-        ],
+        networks: [{ network: nets.web }, { network: nets.back }],
         volumes: [
           { volume: data, containerPath: "/data" },
           { volume: config, containerPath: "/config" },

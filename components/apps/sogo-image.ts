@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
+import { mirroredRef } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef } from "../versions.js";
 
@@ -52,7 +53,7 @@ export function buildSogoImage(
         context,
         dockerfile: "Dockerfile",
         buildArgs: {
-          BASE_IMAGE: args.baseImage,
+          BASE_IMAGE: mirroredRef(args.host, args.baseImage),
           SOGO_SOURCE: args.source,
           SOGO_VERSION: args.version,
         },

@@ -7,6 +7,7 @@ import {
   type SogoMailServer,
 } from "../../templates/sogo-conf.js";
 import { serviceContainer, stateVolume } from "../container.js";
+import { serviceDatabase } from "../labels.js";
 import { Memcached } from "../platform/memcached.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
@@ -17,7 +18,7 @@ import { OidcClient } from "./oidc-client.js";
 import { SogoDirectory, SOGO_DIRECTORY_DEFAULTS } from "./sogo-directory.js";
 import { buildSogoImage } from "./sogo-image.js";
 import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
-import { sogoNames, tenantDatabaseName } from "../names.js";
+import { sogoNames } from "../names.js";
 
 export { sogoBuildContext, sogoContextHash } from "./sogo-image.js";
 
@@ -195,11 +196,18 @@ export class Sogo extends pulumi.ComponentResource {
     const names = sogoNames(tenant);
     this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
-    const tenantNet = platform.tenantNetwork(tenant);
+    const nets = platform.tenantNetworks(tenant);
+    const tenantNet = nets.back;
 
     this.database = new PostgresDatabase(
       `${name}-db`,
-      { server: platform.postgres, database: tenantDatabaseName(tenant, "sogo"), tenant, service: "sogo" },
+      {
+        server: platform.postgres,
+        database: serviceDatabase(tenant, "sogo"),
+        tenant,
+        service: "sogo",
+        network: nets.database(platform.postgres),
+      },
       { parent: this },
     );
     this.memcached = new Memcached(
@@ -295,7 +303,7 @@ export class Sogo extends pulumi.ComponentResource {
       ...mailWait,
     ].join(" ");
     const upload = { file: SOGO_DEFAULTS.confPath, content: this.conf };
-    const appNetworks = [{ network: platform.web }, { network: platform.backend }, { network: tenantNet }];
+    const appNetworks = [{ network: nets.web }, { network: tenantNet }];
 
     const app = serviceContainer(
       `${name}-app`,
@@ -349,7 +357,7 @@ export class Sogo extends pulumi.ComponentResource {
           health: `http:${SOGO_DEFAULTS.webPort}/SOGo.woa/WebServerResources/css/styles.css`,
         },
         envs: [`SOGO_UPSTREAM=${this.containerName}:${SOGO_DEFAULTS.port}`],
-        networks: [{ network: platform.web }],
+        networks: [{ network: nets.web }],
         command: ["web"],
         healthcheck: { tests: ["CMD", "/usr/local/bin/socle-sogo", "health"], startPeriod: "30s" },
       },

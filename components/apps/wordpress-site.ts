@@ -150,6 +150,7 @@ export class WordPressSite extends pulumi.ComponentResource {
     this.service = wordpressService(site);
     this.memoryMb = memoryMbFor(args);
 
+    const nets = platform.tenantNetworks(tenant);
     this.database = new MariadbDatabase(
       `${name}-db`,
       {
@@ -157,6 +158,7 @@ export class WordPressSite extends pulumi.ComponentResource {
         database: wordpressDatabaseName(tenant, site),
         tenant,
         service: this.service,
+        network: nets.database(platform.mariadb),
       },
       { parent: this },
     );
@@ -227,7 +229,7 @@ export class WordPressSite extends pulumi.ComponentResource {
           health: `http:80${WORDPRESS_DEFAULTS.healthPath}`,
         },
         envs,
-        networks: [{ network: platform.web }, { network: platform.backend }],
+        networks: [{ network: nets.web }, { network: nets.back }],
         volumes: [{ volume: html, containerPath: "/var/www/html" }],
         uploads: [
           {

@@ -17,4 +17,12 @@ export interface DockerHost {
   readonly memoryMb: number;
   /** Whether mail ports (25, 465, 587, 993, 4190) are open on this host's firewall. */
   readonly mail: boolean;
+  /** Registry mirror every image is pulled through (`host[:port][/path]`); unset: each image's own registry. */
+  readonly imageRegistry?: string;
+  /**
+   * The engine's unix socket on the host, bind-mounted into the platform's network
+   * jobs (they attach the shared containers to tenant networks). Default
+   * `/var/run/docker.sock`.
+   */
+  readonly dockerSocket?: string;
 }

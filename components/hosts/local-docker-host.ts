@@ -9,6 +9,8 @@ export interface LocalDockerHostArgs {
   certPath?: string;
   /** Memory offered to containers, MiB (placement capacity); default 16384. */
   memoryMb?: number;
+  /** Registry mirror every image is pulled through (see DockerHost). */
+  imageRegistry?: string;
 }
 
 /**
@@ -23,17 +25,22 @@ export class LocalDockerHost extends pulumi.ComponentResource implements DockerH
   readonly address: pulumi.Output<string>;
   readonly memoryMb: number;
   readonly mail = true;
+  readonly imageRegistry?: string;
+  /** The socket of a `unix://` engine address; `/var/run/docker.sock` otherwise. */
+  readonly dockerSocket: string;
 
   constructor(name: string, args: LocalDockerHostArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("socle:hosts:LocalDockerHost", name, {}, opts);
     this.hostName = name;
     this.memoryMb = args.memoryMb ?? 16384;
+    if (args.imageRegistry !== undefined) this.imageRegistry = args.imageRegistry;
+    const engine = args.dockerHost ?? "unix:///var/run/docker.sock";
+    this.dockerSocket = engine.startsWith("unix://")
+      ? engine.slice("unix://".length)
+      : "/var/run/docker.sock";
     this.provider = new docker.Provider(
       `${name}-docker`,
-      {
-        host: args.dockerHost ?? "unix:///var/run/docker.sock",
-        ...(args.certPath ? { certPath: args.certPath } : {}),
-      },
+      { host: engine, ...(args.certPath ? { certPath: args.certPath } : {}) },
       { parent: this },
     );
     this.address = pulumi.output("127.0.0.1");

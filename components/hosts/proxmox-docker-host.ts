@@ -34,6 +34,8 @@ export interface ProxmoxDockerHostArgs {
   sshPublicKeys: string[];
   /** Open the mail ports on the VM firewall (the host runs the mail server). */
   mail: boolean;
+  /** Registry mirror every image is pulled through (see DockerHost). */
+  imageRegistry?: string;
   /** Memory kept for the OS and Docker itself, MiB; default 1024. */
   reserveMb?: number;
   extraFiles?: CloudInitArgs["extraFiles"];
@@ -140,6 +142,7 @@ export class ProxmoxDockerHost extends pulumi.ComponentResource implements Docke
   readonly address: pulumi.Output<string>;
   readonly memoryMb: number;
   readonly mail: boolean;
+  readonly imageRegistry?: string;
   readonly vmId: number;
   readonly node: string;
   readonly vm: proxmoxve.VmLegacy;
@@ -151,6 +154,7 @@ export class ProxmoxDockerHost extends pulumi.ComponentResource implements Docke
     super("socle:hosts:ProxmoxDockerHost", name, {}, opts);
     this.hostName = name;
     this.mail = args.mail;
+    if (args.imageRegistry !== undefined) this.imageRegistry = args.imageRegistry;
     this.vmId = args.vmId;
     this.node = args.node;
     this.memoryMb = args.memoryMb - (args.reserveMb ?? DEFAULTS.reserveMb);

@@ -9,7 +9,7 @@ import type { DockerHost } from "../hosts/docker-host.js";
 /** What every per-app cache takes. */
 export interface CacheArgs {
   host: DockerHost;
-  /** The tenant network (`platform.tenantNetwork(slug)`): only that tenant's apps reach it. */
+  /** The tenant's back-end network (`platform.tenantNetworks(slug).back`): only that tenant's apps reach it. */
   network: docker.Network;
   tenant: string;
   service: string;

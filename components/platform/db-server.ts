@@ -1,6 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
+import { PLATFORM_TENANT } from "../labels.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef } from "../versions.js";
 import { generatedPassword } from "./password.js";
@@ -41,7 +42,8 @@ export interface DatabaseServerSpec {
 
 /**
  * Children `${name}-password`, `${name}-image`, `${name}-data-<major>`,
- * `${name}-container` (tenant `_platform`, role `db`, no published port), in that order.
+ * `${name}-container` (tenant `_platform`, role `db`, service = the engine: the labels
+ * discovery's `isPlatformDatabaseServer` recognises; no published port), in that order.
  */
 export function declareDatabaseServer(
   name: string,
@@ -55,7 +57,7 @@ export function declareDatabaseServer(
 } {
   const password = generatedPassword(`${name}-password`, parent);
   const image = pullImage(`${name}-image`, spec.host, imageRef(spec.engine, spec.version), { parent });
-  const volume = stateVolume(`${name}-data-${spec.major}`, spec.host, spec.volumeName, "_platform", {
+  const volume = stateVolume(`${name}-data-${spec.major}`, spec.host, spec.volumeName, PLATFORM_TENANT, {
     parent,
   });
   const container = serviceContainer(
@@ -66,7 +68,7 @@ export function declareDatabaseServer(
       image,
       memoryMb: spec.memoryMb,
       labels: {
-        tenant: "_platform",
+        tenant: PLATFORM_TENANT,
         service: spec.engine,
         role: "db",
         version: spec.version,

@@ -83,8 +83,20 @@ export interface DatabaseServerLike {
   readonly container: docker.Container;
 }
 
+/**
+ * Where a tenant's initialiser reaches the shared server: the tenant's back-end
+ * network, once the server is attached to it (`tenantNetworks(slug).database(server)`).
+ */
+export interface DatabaseNetwork {
+  network: docker.Network;
+  /** The job attaching the server to `network` (the initialiser waits for it). */
+  attached: pulumi.Resource;
+}
+
 export interface DatabaseInitArgs {
   server: DatabaseServerLike;
+  /** Default: the server's own network (`socle-backend`: the platform's databases, Keycloak's). */
+  network?: DatabaseNetwork;
   containerName: string;
   tenant: string;
   service: string;
@@ -99,7 +111,8 @@ export interface DatabaseInitArgs {
  * The children both database components declare: `${name}-password` (generated,
  * secret) and `${name}-init`, a one-shot container (the server's image, attached so
  * `pulumi up` waits for its exit) running `script` with the admin password and
- * `DB_PASSWORD` in its environment only. The returned password is gated on the
+ * `DB_PASSWORD` in its environment only, on the tenant's back-end network (`network`)
+ * or the server's own. The returned password is gated on the
  * initialiser's exit code (`gateOnExit`).
  */
 export function declareDatabaseInit(
@@ -121,12 +134,16 @@ export function declareDatabaseInit(
         pulumi.interpolate`${args.adminPasswordEnv}=${args.adminPassword}`,
         pulumi.interpolate`DB_PASSWORD=${password}`,
       ],
-      networks: [{ network: server.network }],
+      networks: [{ network: args.network?.network ?? server.network }],
       uploads: [{ file: INIT_SCRIPT_PATH, content: args.script, executable: true }],
       entrypoints: ["/bin/sh", INIT_SCRIPT_PATH],
       oneShot: true,
     },
-    { parent, dependsOn: [server.container], deleteBeforeReplace: true },
+    {
+      parent,
+      dependsOn: [server.container, ...(args.network ? [args.network.attached] : [])],
+      deleteBeforeReplace: true,
+    },
   );
   return { ready, password: gateOnExit(password, ready, args.containerName) };
 }

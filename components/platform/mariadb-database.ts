@@ -1,7 +1,12 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderMariadbInit, validateDbInitArgs } from "../../templates/db-init.js";
-import { declareDatabaseInit, initContainerName, validateDatabaseOwner } from "./init-job.js";
+import {
+  declareDatabaseInit,
+  initContainerName,
+  validateDatabaseOwner,
+  type DatabaseNetwork,
+} from "./init-job.js";
 import type { MariadbServer } from "./mariadb.js";
 
 export interface MariadbDatabaseArgs {
@@ -14,6 +19,12 @@ export interface MariadbDatabaseArgs {
   service: string;
   /** Initialiser container name; default `<tenant>-<service>-dbinit` (`socle-<service>-dbinit` for `_platform`). */
   containerName?: string;
+  /**
+   * The tenant's back-end network with the server attached
+   * (`platform.tenantNetworks(tenant).database(server)`), where the initialiser runs.
+   * Default: the server's own `socle-backend` (the platform's own databases).
+   */
+  network?: DatabaseNetwork;
 }
 
 export function validateMariadbDatabaseArgs(args: MariadbDatabaseArgs): void {
@@ -66,6 +77,7 @@ export class MariadbDatabase extends pulumi.ComponentResource {
         containerName: this.initContainerName,
         tenant: args.tenant,
         service: args.service,
+        ...(args.network ? { network: args.network } : {}),
         script: renderMariadbInit({ host: server.hostname, database: this.database, user: this.user }),
         adminPasswordEnv: "MYSQL_PWD",
         adminPassword: server.rootPassword,

@@ -23,9 +23,9 @@ export function validateMemcachedArgs(args: MemcachedArgs): void {
 /**
  * Memcached — one cache for one app instance (`socle:platform:Memcached`).
  *
- * Official `memcached` image (catalogue pin) on the tenant network only,
- * `memcached -m <¾ of the limit>`, no authentication (the tenant network is
- * internal and holds only that tenant's containers). Role `cache`, no backup.
+ * Official `memcached` image (catalogue pin) on the tenant's back-end network only,
+ * `memcached -m <¾ of the limit>`, no authentication (that network is
+ * internal and holds only that tenant's containers, and the shared database servers). Role `cache`, no backup.
  * Health: a `stats` round trip over bash's `/dev/tcp` (the image has no nc).
  *
  * Children: `${name}-image`, `${name}-container`.

@@ -1,67 +1,50 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { setNetworkHosts, stateVolume, type HostEntry } from "../container.js";
+import { pullImage, setNetworkHosts, stateVolume, type HostEntry } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
+import { imageRef } from "../versions.js";
 import { MariadbServer } from "./mariadb.js";
+import { declareNetworkJob } from "./network-job.js";
+import {
+  addressBlock,
+  NETWORK_PLAN,
+  platformWebSpec,
+  type AddressBlock,
+  type WebAddressing,
+} from "./network-plan.js";
 import { PostgresServer } from "./postgres.js";
 import { caddyCertificateFiles, PROXY_DEFAULTS } from "./proxy.js";
+import { PLATFORM_NAMES } from "../names.js";
+import { TenantNetworks } from "./tenant-networks.js";
 import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
+import { hostNetworks } from "../../templates/network-attach.js";
+
+export { webAddressing, type WebAddressing } from "./network-plan.js";
 
 export const PLATFORM_DEFAULTS = {
-  webNetwork: "socle-web",
-  backendNetwork: "socle-backend",
-  tenantNetworkPrefix: "socle-t-",
+  webNetwork: NETWORK_PLAN.platformWeb,
+  backendNetwork: NETWORK_PLAN.platformBackend,
+  tenantNetworkPrefix: NETWORK_PLAN.tenantPrefix,
   /**
-   * `socle-web`'s subnet: one per Docker engine, so every host may use the same.
-   * Outside it: Docker allocates the other networks from its default pools
-   * (172.17-31.x/16, 192.168.x/20) and skips a pool that overlaps this one.
+   * The host's address block (see network-plan.ts): `socle-web` is its first /24,
+   * each tenant two /24s from its slot. One per Docker engine: every host may use
+   * the same. Docker allocates its other networks from its default pools
+   * (172.17-31.x/16, 192.168.x/20) and skips a pool that overlaps one of these.
    */
-  webSubnet: "172.30.0.0/24",
-  /** Where Mail mounts the proxy's data volume (read-only) to read its certificate. */
+  addressBlock: NETWORK_PLAN.block,
+  /** Where Mail's certificate job mounts the proxy's data volume (read-only). */
   proxyDataMount: "/etc/socle/proxy-data",
+  /** The host's network job (the proxy on every tenant's web network, pruning). */
+  networksJobName: PLATFORM_NAMES.networksJob,
 } as const;
 
 /**
  * A public name the containers resolve to a proxy: a plain name is served by this
- * host's proxy (`proxyAddress`); `{name, address}` by another host's proxy, reached
- * at that host's address (the deployment-wide services live on the first host).
+ * host's proxy (its address on the container's network); `{name, address}` by
+ * another host's proxy, reached at that host's address (the deployment-wide
+ * services live on the first host).
  */
 export type PublicName = string | { name: string; address: pulumi.Input<string> };
-
-/** `socle-web`'s addressing: gateway .1, the proxy's static .2, dynamic addresses in the upper half. */
-export interface WebAddressing {
-  subnet: string;
-  gateway: string;
-  /** Docker hands out dynamic addresses from here only, so the static one is never taken. */
-  ipRange: string;
-  proxyAddress: string;
-}
-
-const ipToInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-
-/** Pure: the addressing of a `socle-web` subnet; exact errors. */
-export function webAddressing(subnet: string): WebAddressing {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet);
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) {
-    throw new Error(`platform: webSubnet "${subnet}" is not an IPv4 CIDR like 172.30.0.0/24`);
-  }
-  const prefix = Number(m[5]);
-  if (prefix < 16 || prefix > 28) {
-    throw new Error(`platform: webSubnet "${subnet}" must have a prefix between /16 and /28`);
-  }
-  const size = 2 ** (32 - prefix);
-  const base = ipToInt(m.slice(1, 5).join("."));
-  if (base % size !== 0) {
-    throw new Error(`platform: webSubnet "${subnet}" is not a network address (host bits set)`);
-  }
-  return {
-    subnet,
-    gateway: intToIp(base + 1),
-    ipRange: `${intToIp(base + size / 2)}/${prefix + 1}`,
-    proxyAddress: intToIp(base + 2),
-  };
-}
 
 export interface PlatformArgs {
   host: DockerHost;
@@ -73,11 +56,19 @@ export interface PlatformArgs {
   mariadbVersion?: string;
   /** Default 1024. */
   mariadbMemoryMb?: number;
-  /** `socle-web`'s subnet (IPv4 CIDR, /16 to /28); default `172.30.0.0/24`. Change it if it collides. */
-  webSubnet?: string;
+  /** Docker CLI version of the network jobs (`dockercli`); default: the catalogue's pin. */
+  dockerCliVersion?: string;
+  /** The host's address block (IPv4 CIDR, /16 to /20); default `172.30.0.0/16`. Change it if it collides. */
+  addressBlock?: string;
+  /**
+   * Each tenant's network slot on this host (`allocateNetworkSlots`: kept across
+   * updates). Absent: slots in the order tenants first ask for their networks
+   * (1, 2, …), for a program that never removes a tenant.
+   */
+  tenantSlots?: pulumi.Input<Record<string, number>>;
   /**
    * Deployment-wide public names (the SSO domain, the shared PeerTube): every
-   * container on `socle-web` resolves them, whatever its tenant.
+   * container with a web network resolves them, whatever its tenant.
    */
   sharedNames?: PublicName[];
 }
@@ -87,29 +78,33 @@ const nameOf = (n: PublicName) => (typeof n === "string" ? n : n.name);
 /**
  * Platform — what every Docker host shares (`socle:platform:Platform`).
  *
- * Networks `socle-web` (the proxy and every app; egress allowed) and
- * `socle-backend` (internal: the database servers and the apps using them),
- * one internal `socle-t-<tenant>` per tenant on demand (`tenantNetwork`), and
- * the shared `PostgresServer` and `MariadbServer` (aliases `postgres`, `mariadb`
- * on `socle-backend`). Adding a tenant only adds a network: no shared container
- * changes.
+ * Networks: `socle-web` (the proxy and Keycloak; egress allowed),
+ * `socle-backend` (internal: the database servers, Keycloak, the platform's
+ * own initialisers) and, per tenant, `tenantNetworks(slug)`: its own web
+ * network (its apps and the proxy) and its own internal back-end network (its
+ * apps, caches, and the database servers it uses). No network holds two
+ * tenants' containers. The shared containers (proxy, database servers) join
+ * the tenants' networks through one-shot network jobs, never through their
+ * own declaration: adding a tenant adds its networks and jobs and changes no
+ * shared container. Addresses: one block per host (network-plan.ts).
  *
- * Split horizon: `socle-web` has a fixed subnet (`webSubnet`) and the proxy a
- * static address on it (`proxyAddress`, given to the ReverseProxy). Every
- * container that joins `socle-web` gets `/etc/hosts` entries (through
- * `serviceContainer`) for the deployment-wide names (`sharedNames`) and for its
- * OWN tenant's names (`setTenantNames`, called by the composition before the
- * tenant's apps), all pointing to the proxy: an app reaches `sso.<domain>` or
- * `office.<domain>` by its public name without hairpin NAT, and `*.localhost`
- * no longer means the container's own loopback. A tenant's containers never
- * list another tenant's names, so adding a tenant changes no existing container.
+ * Split horizon: the proxy has a static address on every web network (`.2`).
+ * Every container that joins a web network gets `/etc/hosts` entries (through
+ * `serviceContainer`) for the deployment-wide names (`sharedNames`) and for
+ * that network's tenant's names (`setTenantNames`, called by the composition
+ * before the tenant's apps), all pointing to the proxy's address on that
+ * network: an app reaches `sso.<domain>` or `office.<domain>` by its public
+ * name without hairpin NAT. A tenant's containers never list another tenant's
+ * names.
  *
  * The proxy's data volume `socle-proxy-data` (certificates) belongs to the
- * Platform (`proxyData`) so Mail can mount it before the proxy is declared
- * (`proxyCertificate(host)`).
+ * Platform (`proxyData`) so Mail can copy its certificate before the proxy is
+ * declared (`proxyCertificate(host)`).
  *
- * Children: `${name}-web`, `${name}-backend`, `${name}-t-<slug>`, `${name}-proxy-data`,
- * `${name}-postgres`, `${name}-mariadb`.
+ * Children: `${name}-web`, `${name}-backend`, `${name}-proxy-data`,
+ * `${name}-docker-cli` (image of the network jobs), `${name}-postgres`,
+ * `${name}-mariadb`, `<tenant>-network` per tenant, `${name}-networks` (the
+ * host's network job, once the proxy is known: `attachProxy`).
  */
 export class Platform extends pulumi.ComponentResource {
   readonly host: DockerHost;
@@ -117,21 +112,28 @@ export class Platform extends pulumi.ComponentResource {
   readonly backend: docker.Network;
   readonly postgres: PostgresServer;
   readonly mariadb: MariadbServer;
+  /** The host's address block: `socle-web` and the tenants' subnets. */
+  readonly addressBlock: AddressBlock;
   /** `socle-web`'s subnet, gateway, dynamic range and the proxy's static address. */
   readonly webAddressing: WebAddressing;
-  /** The proxy's static address on `socle-web` (where the public names point). */
+  /** The proxy's static address on `socle-web` (where Keycloak's names point, and Keycloak's trusted proxy). */
   readonly proxyAddress: string;
-  /** `socle-proxy-data`: Caddy's certificates (mounted by the proxy, read-only by Mail). */
+  /** `socle-proxy-data`: Caddy's certificates (mounted by the proxy; Mail copies its own from it). */
   readonly proxyData: docker.Volume;
+  /** The Docker CLI image of the network jobs. */
+  readonly networkJobImage: docker.RemoteImage;
   readonly sharedNames: readonly PublicName[];
   private readonly platformName: string;
-  private readonly tenantNetworks = new Map<string, docker.Network>();
+  private readonly tenantSlots?: pulumi.Input<Record<string, number>>;
+  private readonly tenants = new Map<string, TenantNetworks>();
   private readonly tenantNames = new Map<string, string[]>();
   /** Tenants whose containers already asked for their names (set them before, not after). */
   private readonly resolvedTenants = new Set<string>();
+  /** Set by `attachProxy`: no tenant network may be added after (the job lists them all). */
+  private networksJob?: { job: docker.Container; applied: pulumi.Output<boolean> };
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    const addressing = webAddressing(args.webSubnet ?? PLATFORM_DEFAULTS.webSubnet);
+    const block = addressBlock(args.addressBlock ?? PLATFORM_DEFAULTS.addressBlock);
     const sharedNames = [...(args.sharedNames ?? [])];
     for (const n of sharedNames) {
       if (!HOST_RE.test(nameOf(n))) {
@@ -141,25 +143,14 @@ export class Platform extends pulumi.ComponentResource {
     super("socle:platform:Platform", name, {}, opts);
     this.platformName = name;
     this.host = args.host;
-    this.webAddressing = addressing;
-    this.proxyAddress = addressing.proxyAddress;
+    this.addressBlock = block;
+    this.webAddressing = block.platformWeb;
+    this.proxyAddress = block.platformWeb.proxyAddress;
     this.sharedNames = sharedNames;
+    if (args.tenantSlots !== undefined) this.tenantSlots = args.tenantSlots;
     const netOpts = { parent: this, provider: args.host.provider };
-    this.web = new docker.Network(
-      `${name}-web`,
-      {
-        name: PLATFORM_DEFAULTS.webNetwork,
-        ipamConfigs: [
-          { subnet: addressing.subnet, gateway: addressing.gateway, ipRange: addressing.ipRange },
-        ],
-      },
-      netOpts,
-    );
-    setNetworkHosts(this.web, (tenant) => {
-      this.resolvedTenants.add(tenant);
-      const names = [...this.sharedNames, ...(this.tenantNames.get(tenant) ?? [])];
-      return names.length > 0 ? this.hostsFor(names) : undefined;
-    });
+    this.web = new docker.Network(`${name}-web`, platformWebSpec(block), netOpts);
+    setNetworkHosts(this.web, (tenant) => this.namesFor(tenant, this.proxyAddress));
     this.proxyData = stateVolume(`${name}-proxy-data`, args.host, PROXY_DEFAULTS.dataVolume, "_platform", {
       parent: this,
     });
@@ -168,11 +159,19 @@ export class Platform extends pulumi.ComponentResource {
       { name: PLATFORM_DEFAULTS.backendNetwork, internal: true },
       netOpts,
     );
+    this.networkJobImage = pullImage(
+      `${name}-docker-cli`,
+      args.host,
+      imageRef("dockercli", args.dockerCliVersion),
+      {
+        parent: this,
+      },
+    );
+    const server = { host: args.host, network: this.backend };
     this.postgres = new PostgresServer(
       `${name}-postgres`,
       {
-        host: args.host,
-        network: this.backend,
+        ...server,
         ...(args.postgresVersion !== undefined ? { version: args.postgresVersion } : {}),
         ...(args.postgresMemoryMb !== undefined ? { memoryMb: args.postgresMemoryMb } : {}),
       },
@@ -181,8 +180,7 @@ export class Platform extends pulumi.ComponentResource {
     this.mariadb = new MariadbServer(
       `${name}-mariadb`,
       {
-        host: args.host,
-        network: this.backend,
+        ...server,
         ...(args.mariadbVersion !== undefined ? { version: args.mariadbVersion } : {}),
         ...(args.mariadbMemoryMb !== undefined ? { memoryMb: args.mariadbMemoryMb } : {}),
       },
@@ -195,25 +193,87 @@ export class Platform extends pulumi.ComponentResource {
     });
   }
 
-  /** The tenant's internal network `socle-t-<slug>`, created once per slug (memoized). */
-  tenantNetwork(slug: string): docker.Network {
+  /**
+   * The tenant's own networks (`TenantNetworks`: web + internal back-end), created
+   * once per slug (memoized). Their web network gives its containers the tenant's
+   * names and the shared ones, pointing to the proxy's address there.
+   */
+  tenantNetworks(slug: string): TenantNetworks {
     if (!SLUG_RE.test(slug)) throw new Error(`platform: tenant "${slug}" is not a slug ([a-z0-9-])`);
-    let net = this.tenantNetworks.get(slug);
-    if (!net) {
-      net = new docker.Network(
-        `${this.platformName}-t-${slug}`,
-        { name: `${PLATFORM_DEFAULTS.tenantNetworkPrefix}${slug}`, internal: true },
-        { parent: this, provider: this.host.provider },
+    let nets = this.tenants.get(slug);
+    if (!nets) {
+      if (this.networksJob) {
+        throw new Error(
+          `platform ${this.platformName}: tenant ${slug} asks for its networks after attachProxy ` +
+            "(declare every tenant before the proxy)",
+        );
+      }
+      const slot = this.slotOf(slug, this.tenants.size + 1);
+      nets = new TenantNetworks(
+        `${slug}-network`,
+        {
+          host: this.host,
+          tenant: slug,
+          block: this.addressBlock.block,
+          slot,
+          jobImage: this.networkJobImage,
+        },
+        { parent: this },
       );
-      this.tenantNetworks.set(slug, net);
+      const web = nets.proxyAddress;
+      setNetworkHosts(nets.web, () => this.namesFor(slug, web));
+      this.tenants.set(slug, nets);
     }
-    return net;
+    return nets;
+  }
+
+  /**
+   * The host's network job (`socle-networks`, one-shot, child `${name}-networks`):
+   * the proxy on every tenant's web network at its static address, and the proxy
+   * and database servers off the tenant networks no tenant of this host declares
+   * any more (a removed tenant: its networks can then be deleted). Its script lists
+   * the tenants, so adding one replaces this job (not the proxy); the proxy's id
+   * is in its environment, so a replaced proxy gets its attachments back. Call it
+   * once, after every tenant, with the host's ReverseProxy.
+   */
+  attachProxy(proxy: { container: docker.Container; containerName: string }): {
+    job: docker.Container;
+    applied: pulumi.Output<boolean>;
+  } {
+    if (this.networksJob) throw new Error(`platform ${this.platformName}: attachProxy called twice`);
+    const nets = [...this.tenants.values()];
+    const script = pulumi.all(nets.map((n) => n.proxyAddress)).apply((addresses) =>
+      hostNetworks({
+        proxy: proxy.containerName,
+        tenants: nets.map((n, i) => ({ ...n.names, proxyAddress: addresses[i]! })),
+        servers: [this.postgres.containerName, this.mariadb.containerName],
+      }),
+    );
+    this.networksJob = declareNetworkJob(
+      `${this.platformName}-networks`,
+      {
+        host: this.host,
+        image: this.networkJobImage,
+        containerName: PLATFORM_DEFAULTS.networksJobName,
+        tenant: "_platform",
+        script,
+        triggers: { SOCLE_PROXY_ID: proxy.container.id },
+        dependsOn: [
+          proxy.container,
+          this.postgres.container,
+          this.mariadb.container,
+          ...nets.flatMap((n) => [n.web, n.back]),
+        ],
+      },
+      this,
+    );
+    return this.networksJob;
   }
 
   /**
    * The public names a tenant serves on this host (its routes' hosts): its containers
-   * on `socle-web` resolve them (and the shared ones) to the proxy. Call it once per
-   * tenant, before declaring the tenant's apps.
+   * on its web network resolve them (and the shared ones) to the proxy. Call it once
+   * per tenant, before declaring the tenant's apps.
    */
   setTenantNames(tenant: string, names: string[]): void {
     if (!SLUG_RE.test(tenant)) throw new Error(`platform: tenant "${tenant}" is not a slug ([a-z0-9-])`);
@@ -229,20 +289,28 @@ export class Platform extends pulumi.ComponentResource {
     this.tenantNames.set(tenant, [...names]);
   }
 
-  /** `/etc/hosts` entries for these names: sorted by name, one per name, each to its proxy. */
-  hostsFor(names: readonly PublicName[]): pulumi.Output<{ host: string; ip: string }[]> {
+  /**
+   * `/etc/hosts` entries for these names: sorted by name, one per name, each to its
+   * proxy (`proxy`: this host's proxy as the container reaches it; default its
+   * address on `socle-web`).
+   */
+  hostsFor(
+    names: readonly PublicName[],
+    proxy: pulumi.Input<string> = this.proxyAddress,
+  ): pulumi.Output<{ host: string; ip: string }[]> {
     const byName = new Map<string, pulumi.Input<string>>();
     for (const n of names) {
       const host = nameOf(n);
-      if (!byName.has(host)) byName.set(host, typeof n === "string" ? this.proxyAddress : n.address);
+      if (!byName.has(host)) byName.set(host, typeof n === "string" ? proxy : n.address);
     }
     const entries: HostEntry[] = [...byName.keys()].sort().map((host) => ({ host, ip: byName.get(host)! }));
     return pulumi.output(entries) as pulumi.Output<{ host: string; ip: string }[]>;
   }
 
   /**
-   * Mail's `tls`: this host's proxy certificate for `host` (which the proxy must
-   * serve), in `socle-proxy-data` mounted read-only at `/etc/socle/proxy-data`.
+   * Mail's certificate source: this host's proxy certificate for `host` (which the
+   * proxy must serve), in `socle-proxy-data` as mounted read-only at
+   * `/etc/socle/proxy-data` by Mail's copy job (never by the mail server).
    */
   proxyCertificate(host: string): {
     volume: docker.Volume;
@@ -259,5 +327,22 @@ export class Platform extends pulumi.ComponentResource {
   /** Memory declared by the platform's own containers, MiB (for placement). */
   get memoryMb(): number {
     return this.postgres.memoryMb + this.mariadb.memoryMb;
+  }
+
+  /** The shared names and `tenant`'s own, to `proxy`; marks the tenant's names as used. */
+  private namesFor(tenant: string, proxy: pulumi.Input<string>) {
+    this.resolvedTenants.add(tenant);
+    const names = [...this.sharedNames, ...(this.tenantNames.get(tenant) ?? [])];
+    return names.length > 0 ? this.hostsFor(names, proxy) : undefined;
+  }
+
+  private slotOf(slug: string, next: number): pulumi.Input<number> {
+    if (this.tenantSlots === undefined) return next;
+    return pulumi.output(this.tenantSlots).apply((slots) => {
+      const s = slots[slug];
+      if (s === undefined)
+        throw new Error(`platform ${this.platformName}: no network slot for tenant ${slug}`);
+      return s;
+    });
   }
 }

@@ -1,7 +1,12 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderPostgresInit, validateDbInitArgs } from "../../templates/db-init.js";
-import { declareDatabaseInit, initContainerName, validateDatabaseOwner } from "./init-job.js";
+import {
+  declareDatabaseInit,
+  initContainerName,
+  validateDatabaseOwner,
+  type DatabaseNetwork,
+} from "./init-job.js";
 import type { PostgresServer } from "./postgres.js";
 
 export interface PostgresDatabaseArgs {
@@ -16,6 +21,12 @@ export interface PostgresDatabaseArgs {
   service: string;
   /** Initialiser container name; default `<tenant>-<service>-dbinit` (`socle-<service>-dbinit` for `_platform`). */
   containerName?: string;
+  /**
+   * The tenant's back-end network with the server attached
+   * (`platform.tenantNetworks(tenant).database(server)`), where the initialiser runs.
+   * Default: the server's own `socle-backend` (the platform's own databases).
+   */
+  network?: DatabaseNetwork;
 }
 
 export function validatePostgresDatabaseArgs(args: PostgresDatabaseArgs): void {
@@ -71,6 +82,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         containerName: this.initContainerName,
         tenant: args.tenant,
         service: args.service,
+        ...(args.network ? { network: args.network } : {}),
         script: renderPostgresInit({
           host: server.hostname,
           database: this.database,

@@ -49,7 +49,10 @@ export function caddyCertificateFiles(
 
 export interface ReverseProxyArgs {
   host: DockerHost;
-  /** `socle-web`: the network every app with a route joins. */
+  /**
+   * `socle-web`: the proxy's own network (Keycloak's too). The proxy joins each tenant's
+   * web network through the platform's network job (`platform.attachProxy`), never here.
+   */
   web: docker.Network;
   routes: Route[];
   /** ACME account email (certificate expiry notices). */
@@ -71,7 +74,8 @@ export interface ReverseProxyArgs {
 /**
  * ReverseProxy — the TLS front door of one Docker host (`socle:platform:ReverseProxy`).
  *
- * Official `caddy` image (catalogue pin), container `socle-proxy` on `socle-web`,
+ * Official `caddy` image (catalogue pin), container `socle-proxy` on `socle-web`
+ * (and, attached by `platform.attachProxy`, on every tenant's web network at `.2`),
  * the only container publishing ports: 80/tcp, 443/tcp and 443/udp (HTTP/3).
  * Volumes: `socle-proxy-data` (`/data`: certificates and ACME account, backed
  * up) and `socle-proxy-config` (`/config`: the sites file, the admin socket,

@@ -31,7 +31,7 @@ export function validateRedisArgs(args: RedisArgs): void {
 /**
  * Redis — one cache for one app instance (`socle:platform:Redis`).
  *
- * Official `redis` image (catalogue pin) on the tenant network only, password
+ * Official `redis` image (catalogue pin) on the tenant's back-end network only, password
  * generated (secret) and passed in `REDIS_PASSWORD`, read by the start command
  * (`sh -c 'exec redis-server --requirepass "$REDIS_PASSWORD" …'`) so it is in no
  * argument list Docker records. No persistence (`--save "" --appendonly no`),

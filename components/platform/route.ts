@@ -12,7 +12,7 @@ import { HOST_RE } from "../../templates/checks.js";
 export interface Route {
   /** FQDN served, lower case (e.g. `cloud.demo.localhost`). */
   host: string;
-  /** `container:port` on `socle-web` (e.g. `demo-nextcloud:80`). */
+  /** `container:port` on a web network the proxy is on (e.g. `demo-nextcloud:80`). */
   upstream: string;
   tenant: string;
   service: string;

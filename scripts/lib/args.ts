@@ -3,6 +3,7 @@
  * common options, usage errors with exit code 2.
  */
 import { parseArgs as nodeParseArgs, type ParseArgsConfig } from "node:util";
+import { NAME_RE } from "../../components/labels.js";
 import { EXIT, SocleError } from "./errors.js";
 
 export const COMMON_OPTIONS = {
@@ -57,8 +58,7 @@ export function percentOption(name: string, value: string | undefined): string |
 /** A slug-like label value given on the command line. */
 export function nameOption(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value))
-    throw new SocleError(`--${name}: "${value}" is not a valid name`, EXIT.usage);
+  if (!NAME_RE.test(value)) throw new SocleError(`--${name}: "${value}" is not a valid name`, EXIT.usage);
   return value;
 }
 

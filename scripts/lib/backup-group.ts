@@ -19,6 +19,7 @@ import {
   type Manifest,
   type VolumeRecord,
 } from "./manifest.js";
+import { acceptManifest } from "./manifest-trust.js";
 import type { Output } from "./output.js";
 import { resticError } from "./repository.js";
 import { VOLUME_BACKUP_SCRIPT, SUMS_END_MARKER, SUMS_MARKER } from "./scripts.js";
@@ -156,36 +157,7 @@ export async function backupGroup(
     return res;
   }
   try {
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      tenant: g.tenant,
-      service: g.service,
-      version: g.version,
-      host,
-      runId: ctx.runId,
-      createdAt: new Date().toISOString(),
-      dumps,
-      ...(volumes ? { volumeSnapshot: volumes.snapshot } : {}),
-      volumes: volumes?.records ?? [],
-    };
-    const refs = [...dumps.map((d) => d.snapshot), ...(volumes ? [volumes.snapshot] : [])];
-    const tags = [...tagsFor(g.tenant, g.service, g.version, "manifest"), ...refs.map((r) => `ref=${r}`)];
-    const manifestArgs = [
-      "backup",
-      "--stdin",
-      "--stdin-filename",
-      manifestPath(g.tenant, g.service),
-      "--json",
-      ...tagArgs(tags, host),
-    ];
-    const text = JSON.stringify(manifest);
-    // The protocol is one arg a line, ended by an empty line.
-    const viaHelper = volumes && manifestArgs.every((a) => a.length > 0 && !a.includes("\n"));
-    if (volumes && viaHelper) res.manifest = await volumes.writeManifest(manifestArgs, text);
-    else {
-      await volumes?.close();
-      res.manifest = await backupText(ctx, text, manifestPath(g.tenant, g.service), tagArgs(tags, host));
-    }
+    res.manifest = await commitManifest(session, g, host, dumps, volumes);
     out.step(`${key}: manifest ${res.manifest}`);
     res.ok = true;
   } catch (e) {
@@ -194,6 +166,50 @@ export async function backupGroup(
     await volumes?.close();
   }
   return res;
+}
+
+/**
+ * Writes the group's manifest (through the volume helper when there is one);
+ * returns its snapshot id. A manifest restore and drill would refuse (e.g. a
+ * shared server's database owned by another role than its own) is not written.
+ */
+async function commitManifest(
+  session: Session,
+  g: BackupGroup,
+  host: string,
+  dumps: DumpRecord[],
+  volumes: VolumeBackup | undefined,
+): Promise<string> {
+  const ctx = session.ctx;
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    tenant: g.tenant,
+    service: g.service,
+    version: g.version,
+    host,
+    runId: ctx.runId,
+    createdAt: new Date().toISOString(),
+    dumps,
+    ...(volumes ? { volumeSnapshot: volumes.snapshot } : {}),
+    volumes: volumes?.records ?? [],
+  };
+  const kind = tagsFor(g.tenant, g.service, g.version, "manifest");
+  acceptManifest(
+    manifest,
+    { short_id: "(new)", tags: kind },
+    g,
+    "no manifest written: restore would refuse it",
+  );
+  const refs = [...dumps.map((d) => d.snapshot), ...(volumes ? [volumes.snapshot] : [])];
+  const tags = [...kind, ...refs.map((r) => `ref=${r}`)];
+  const file = manifestPath(g.tenant, g.service);
+  const manifestArgs = ["backup", "--stdin", "--stdin-filename", file, "--json", ...tagArgs(tags, host)];
+  const text = JSON.stringify(manifest);
+  // The protocol is one arg a line, ended by an empty line.
+  if (volumes && manifestArgs.every((a) => a.length > 0 && !a.includes("\n")))
+    return volumes.writeManifest(manifestArgs, text);
+  await volumes?.close();
+  return backupText(ctx, text, file, tagArgs(tags, host));
 }
 
 interface VolumeBackup {

@@ -2,7 +2,9 @@
  * Database engines: the shell scripts run INSIDE the database container with
  * `docker exec <c> sh -c <script> sh <args…>`, so `$POSTGRES_USER` and
  * `$MARIADB_ROOT_PASSWORD` expand there and no password is on a host command
- * line. Names arrive as positional parameters; SQL text is built only from
+ * line; the MariaDB clients read the root password from `MYSQL_PWD` (set from
+ * `$MARIADB_ROOT_PASSWORD`), never from their own argv, which every process of
+ * the container could read in /proc. Names arrive as positional parameters; SQL text is built only from
  * names that passed the label contract's pattern (`[A-Za-z0-9_][A-Za-z0-9_-]*`)
  * or quoted with `quoteIdent`.
  */
@@ -10,20 +12,22 @@ import type { DumpSpec } from "../../components/labels.js";
 
 export type Engine = DumpSpec["engine"];
 
+/** Puts the root password where the MariaDB clients read it, never in their argv. */
+const MARIADB_PWD = 'export MYSQL_PWD="$MARIADB_ROOT_PASSWORD";';
+
 /** Dump to stdout (the contract's exact commands). `$1` = database. */
 export const DUMP_SCRIPT: Record<Engine, string> = {
   postgres: 'exec pg_dump -Fc -U "$POSTGRES_USER" "$1"',
-  mariadb: 'exec mariadb-dump --single-transaction -uroot -p"$MARIADB_ROOT_PASSWORD" "$1"',
+  mariadb: `${MARIADB_PWD} exec mariadb-dump --single-transaction -uroot "$1"`,
 };
 
 /** Plain SQL (for export-site: a stock WordPress / MySQL imports it). `$1` = database. */
-export const MARIADB_PLAIN_DUMP =
-  'exec mariadb-dump --single-transaction --no-tablespaces --skip-comments --default-character-set=utf8mb4 -uroot -p"$MARIADB_ROOT_PASSWORD" "$1"';
+export const MARIADB_PLAIN_DUMP = `${MARIADB_PWD} exec mariadb-dump --single-transaction --no-tablespaces --skip-comments --default-character-set=utf8mb4 -uroot "$1"`;
 
 /** Runs one SQL text (`$2`) in database `$1`, tab-separated rows without headers. */
 export const QUERY_SCRIPT: Record<Engine, string> = {
   postgres: 'exec psql -X -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$1" -At -F "\t" -c "$2"',
-  mariadb: 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" -N -B -D "$1" -e "$2"',
+  mariadb: `${MARIADB_PWD} exec mariadb -uroot -N -B -D "$1" -e "$2"`,
 };
 
 /**
@@ -32,7 +36,7 @@ export const QUERY_SCRIPT: Record<Engine, string> = {
  */
 export const PING_SCRIPT: Record<Engine, string> = {
   postgres: 'exec pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER"',
-  mariadb: 'exec mariadb-admin -h 127.0.0.1 --protocol=tcp -uroot -p"$MARIADB_ROOT_PASSWORD" ping --silent',
+  mariadb: `${MARIADB_PWD} exec mariadb-admin -h 127.0.0.1 --protocol=tcp -uroot ping --silent`,
 };
 
 export function quoteIdent(engine: Engine, name: string): string {
@@ -134,11 +138,11 @@ export function recreateSql(engine: Engine, database: string, info: DatabaseInfo
 export const ADMIN_SCRIPT: Record<Engine, string> = {
   postgres:
     'shift; for s in "$@"; do psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -c "$s" >/dev/null || exit 1; done',
-  mariadb: 'shift; for s in "$@"; do mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" -e "$s" || exit 1; done',
+  mariadb: `${MARIADB_PWD} shift; for s in "$@"; do mariadb -uroot -e "$s" || exit 1; done`,
 };
 
 /** Loads a dump from stdin into database `$1`. */
 export const LOAD_SCRIPT: Record<Engine, string> = {
   postgres: 'exec pg_restore -U "$POSTGRES_USER" -d "$1" --exit-on-error',
-  mariadb: 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" "$1"',
+  mariadb: `${MARIADB_PWD} exec mariadb -uroot "$1"`,
 };

@@ -12,6 +12,8 @@
 import type { ProcessPromise } from "zx";
 import { run, spawnCollect, spawnStream, type RunResult } from "./exec.js";
 import type { Repository } from "./repository.js";
+import { VOLUME_RE } from "../../components/labels.js";
+import { SocleError } from "./errors.js";
 
 /** Labels on helper containers (scripts-internal, not part of the component contract). */
 export const HELPER_LABELS = { repository: "socle.helper.repository", run: "socle.helper.run" } as const;
@@ -101,11 +103,29 @@ export function helperArgv(ctx: HelperContext, spec: HelperSpec, name: string, e
     if (spec.network) argv.push("--network", spec.network);
     if (ctx.repo.url.startsWith("sftp:") && env.HOME) argv.push("-v", `${env.HOME}/.ssh:/root/.ssh:ro`);
   }
-  for (const m of spec.mounts ?? []) {
-    argv.push("--mount", `type=volume,source=${m.volume},target=${m.target}${m.readOnly ? ",readonly" : ""}`);
-  }
+  for (const m of spec.mounts ?? []) argv.push("--mount", mountValue(m));
   argv.push("--entrypoint", "sh", ctx.image, "-c", spec.script, "sh", ...(spec.args ?? []));
   return argv;
+}
+
+const MOUNT_TARGET = /^\/[A-Za-z0-9_./-]*$/;
+
+/**
+ * `--mount` value of a helper mount. `,` and `=` are refused in the source and
+ * target (either would add keys: `x,type=bind,source=/` is a bind mount of the
+ * host's root), and so is a source outside the volume name grammar.
+ */
+export function mountValue(m: HelperMount): string {
+  for (const v of [m.volume, m.target]) {
+    if (/[,=]/.test(v))
+      throw new SocleError(`refusing to mount "${v}": a mount value may not contain "," or "="`);
+  }
+  if (!VOLUME_RE.test(m.volume) || !MOUNT_TARGET.test(m.target) || m.target.split("/").includes("..")) {
+    throw new SocleError(
+      `refusing to mount volume "${m.volume}" at "${m.target}": not a volume name and path`,
+    );
+  }
+  return `type=volume,source=${m.volume},target=${m.target}${m.readOnly ? ",readonly" : ""}`;
 }
 
 export function helperName(ctx: HelperContext, what: string): string {

@@ -67,18 +67,28 @@ tr '\\n' '\\0' </tmp/list | xargs -0 -r $sha | cut -c1-64 >/tmp/shas
 paste -d' ' /tmp/shas /tmp/sizes /tmp/list`;
 
 /**
+ * The volume names of a restore (\`$@\`) one by one, never word-split: each
+ * must be a plain Docker volume name (the label contract's grammar, checked
+ * again here), else exit 2 before anything is touched. Then \`$@\` becomes
+ * restic's \`--include /volumes/<name>\` pairs.
+ */
+const VOLUME_ARGS = `for v in "$@"; do
+  case "$v" in
+    '' | [!A-Za-z0-9]* | *[!A-Za-z0-9_.-]*) echo "socle: refusing volume name '$v'" >&2; exit 2 ;;
+  esac
+done`;
+const INCLUDE_ARGS = `for v in "$@"; do set -- "$@" --include "/volumes/$v"; shift; done`;
+
+/**
  * Restore volumes in place: empty each mounted /volumes/<name> (\`$1\` = snapshot,
  * \`$2…\` = volume names), then restore them from the snapshot.
  */
 export const VOLUME_RESTORE_SCRIPT = `set -eu
 snap="$1"; shift
-inc=""
-for v in "$@"; do
-  find "/volumes/$v" -mindepth 1 -delete
-  inc="$inc --include /volumes/$v"
-done
-# shellcheck disable=SC2086
-exec restic restore "$snap" --target / $inc`;
+${VOLUME_ARGS}
+for v in "$@"; do find "/volumes/$v" -mindepth 1 -delete; done
+${INCLUDE_ARGS}
+exec restic restore --target / "$@" -- "$snap"`;
 
 /** HTTP health probe from inside a container's network namespace (`$1` = URL). */
 export const HTTP_PROBE_SCRIPT = `exec wget -q -O /dev/null -T 5 "$1"`;
@@ -86,10 +96,9 @@ export const HTTP_PROBE_SCRIPT = `exec wget -q -O /dev/null -T 5 "$1"`;
 /** Drill: restore a snapshot into scratch volumes mounted at /volumes/<name> (`$1` = snapshot, `$2…` = names), then checksum. */
 export const DRILL_VOLUMES_SCRIPT = `set -eu
 snap="$1"; shift
-inc=""
-for v in "$@"; do inc="$inc --include /volumes/$v"; done
-# shellcheck disable=SC2086
-restic restore "$snap" --target / $inc >&2
+${VOLUME_ARGS}
+${INCLUDE_ARGS}
+restic restore --target / "$@" -- "$snap" >&2
 ${SUMS_SCRIPT.replace("set -eu\n", "")}`;
 
 /** export-site: the site's wp-content as a tar stream (volume mounted at /site). */

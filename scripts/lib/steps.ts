@@ -61,7 +61,7 @@ export async function listSnapshots(ctx: HelperContext, tags?: string[]): Promis
 export async function readManifest(ctx: HelperContext, snap: SnapshotInfo): Promise<Manifest> {
   const m = /^\/(.+)\/(.+)\/manifest\.json$/.exec(snap.paths[0] ?? "");
   const file = m ? `/${manifestPath(m[1]!, m[2]!)}` : (snap.paths[0] ?? "");
-  const r = await restic(ctx, ["dump", snap.id, file]);
+  const r = await restic(ctx, ["dump", "--", snap.id, file]);
   if (r.code !== 0) throw resticError(`reading manifest ${snap.short_id}`, ctx.repo.url, r.stderr);
   return parseManifest(r.stdout);
 }
@@ -235,7 +235,7 @@ export async function loadDatabase(
   const { proc: dump } = startHelper(
     ctx,
     "dump-out",
-    { script: 'exec restic "$@"', args: ["dump", snapshot, file] },
+    { script: 'exec restic "$@"', args: ["dump", "--", snapshot, file] },
     { discardStdout: true },
   );
   const loader = spawnStream([

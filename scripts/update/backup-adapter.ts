@@ -12,6 +12,7 @@
  * (`tenant/service=<id>,…`); restoring it (after a dump-restore deploy of the
  * new major, or on rollback) restores each group.
  */
+import { PLATFORM_TENANT } from "../../components/labels.js";
 import { main as backupMain } from "../backup.js";
 import { groupContainers, type BackupGroup } from "../lib/discovery.js";
 import { listLabelled } from "../lib/docker.js";
@@ -109,7 +110,7 @@ export function backupAdapter(options: BackupAdapterOptions, log: (line: string)
       }
     },
   };
-  const isServer = (ref: ServiceRef) => ref.tenant === "_platform" && SHARED_SERVERS.has(ref.service);
+  const isServer = (ref: ServiceRef) => ref.tenant === PLATFORM_TENANT && SHARED_SERVERS.has(ref.service);
   return {
     async backup(ref) {
       if (!isServer(ref)) return one.backup(ref);

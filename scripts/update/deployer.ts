@@ -11,6 +11,7 @@
  */
 import type { ConfigValue, UpOptions } from "@pulumi/pulumi/automation/index.js";
 import { catalogueKey } from "./catalogue.js";
+import { PLATFORM_TENANT } from "../../components/labels.js";
 
 export interface Deployer {
   /** Records the version a tenant's service should run (nothing changes until `deploy`). */
@@ -20,7 +21,7 @@ export interface Deployer {
 }
 
 /** The tenant slug the shared platform containers carry (`socle-postgres`, `socle-proxy` …). */
-export const PLATFORM_TENANT = "_platform";
+export { PLATFORM_TENANT };
 
 /** The part of an Automation API `Stack` the deployer uses (a fake one in unit tests). */
 export interface StackLike {

@@ -50,7 +50,7 @@ function startApps(): void {
     image: IMAGES.app,
     suite: SUITE,
     labels: appLabels("rt", "nextcloud", [NC_VOL], {
-      dump: { engine: "postgres", database: "nextcloud" },
+      dump: { engine: "postgres", database: "rt_nextcloud" },
       dumpContainer: PG,
     }),
     volumes: { [NC_VOL]: "/data", "rt-nextcloud-state": "/var/lib/app" },
@@ -66,17 +66,17 @@ function startApps(): void {
 
 function counts() {
   return {
-    filecache: psql(PG, "nextcloud", "select count(*) from oc_filecache"),
-    activity: psql(PG, "nextcloud", "select count(*) from oc_activity"),
+    filecache: psql(PG, "rt_nextcloud", "select count(*) from oc_filecache"),
+    activity: psql(PG, "rt_nextcloud", "select count(*) from oc_activity"),
     checksum: psql(
       PG,
-      "nextcloud",
+      "rt_nextcloud",
       "select md5(string_agg(path || etag, ',' order by fileid)) from oc_filecache",
     ),
     owner: psql(
       PG,
       "postgres",
-      "select pg_get_userbyid(datdba) from pg_database where datname = 'nextcloud'",
+      "select pg_get_userbyid(datdba) from pg_database where datname = 'rt_nextcloud'",
     ),
     posts: mariadb(MDB, "wp_club", "select count(*) from wp_posts"),
     postsSum: mariadb(MDB, "wp_club", "select md5(group_concat(post_title order by id)) from wp_posts"),
@@ -120,12 +120,12 @@ describe.skipIf(!ready)("backup → destroy → restore, for real", () => {
     });
     await waitPg(PG);
     await waitMariadb(MDB);
-    psql(PG, "postgres", "CREATE ROLE nc_user LOGIN PASSWORD 'nc-pw'");
-    psql(PG, "postgres", "CREATE DATABASE nextcloud OWNER nc_user");
+    psql(PG, "postgres", "CREATE ROLE rt_nextcloud LOGIN PASSWORD 'nc-pw'");
+    psql(PG, "postgres", "CREATE DATABASE rt_nextcloud OWNER rt_nextcloud");
     execIn(
       PG,
-      `psql -X -v ON_ERROR_STOP=1 -U admin -d nextcloud -q <<'SQL'
-SET ROLE nc_user;
+      `psql -X -v ON_ERROR_STOP=1 -U admin -d rt_nextcloud -q <<'SQL'
+SET ROLE rt_nextcloud;
 CREATE TABLE oc_filecache (fileid bigserial PRIMARY KEY, path text NOT NULL, etag text, size bigint, mtime timestamptz);
 INSERT INTO oc_filecache (path, etag, size, mtime)
   SELECT 'files/dossier-' || (g % 500) || '/document-' || g || '.odt', md5(g::text), g * 37 % 1000000, '2024-01-01'::timestamptz + g * interval '1 minute'
@@ -173,7 +173,7 @@ SQL`,
       "rt/wordpress-club:true",
     ]);
     const nc = r.groups[0]!;
-    expect(nc.dumps.map((d) => [d.database, d.tables, d.rows])).toEqual([["nextcloud", 2, 120000]]);
+    expect(nc.dumps.map((d) => [d.database, d.tables, d.rows])).toEqual([["rt_nextcloud", 2, 120000]]);
     expect(nc.volumes?.files).toBeGreaterThan(24000);
     expect(nc.volumes?.bytes).toBeGreaterThan(1_000_000_000);
     expect(r.groups[1]!.dumps.map((d) => [d.database, d.rows])).toEqual([["wp_club", 10001]]);
@@ -184,9 +184,9 @@ SQL`,
   it("destroys the volumes and databases, restores them in place, identical", async () => {
     sh("docker", ["rm", "-f", NC, WP]);
     sh("docker", ["volume", "rm", NC_VOL, WP_VOL]);
-    psql(PG, "postgres", "DROP DATABASE nextcloud");
+    psql(PG, "postgres", "DROP DATABASE rt_nextcloud");
     mariadb(MDB, "mysql", "DROP DATABASE wp_club");
-    expect(psql(PG, "postgres", "select count(*) from pg_database where datname = 'nextcloud'")).toBe("0");
+    expect(psql(PG, "postgres", "select count(*) from pg_database where datname = 'rt_nextcloud'")).toBe("0");
     expect(dockerQuiet(["volume", "inspect", NC_VOL])).not.toBe(0);
     // `pulumi up` recreates the containers, with new empty volumes.
     startApps();
@@ -196,7 +196,7 @@ SQL`,
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(r.groups.map((g) => [g.service, g.ok, g.databases])).toEqual([
-      ["nextcloud", true, ["postgres:nextcloud"]],
+      ["nextcloud", true, ["postgres:rt_nextcloud"]],
       ["wordpress-club", true, ["mariadb:wp_club"]],
     ]);
     expect(r.groups[0]!.stopped).toEqual([NC]);
@@ -214,9 +214,9 @@ SQL`,
     expect(r.mismatches).toBe(0);
     const items = r.checks.map((c) => `${c.service} ${c.item}`);
     expect(items).toContain("nextcloud volume rt-nextcloud-data");
-    expect(items).toContain("nextcloud rows nextcloud.public.oc_filecache");
+    expect(items).toContain("nextcloud rows rt_nextcloud.public.oc_filecache");
     expect(items).toContain("wordpress-club rows wp_club.wp_posts");
-    expect(r.checks.find((c) => c.item === "rows nextcloud.public.oc_filecache")?.actual).toBe("100000");
+    expect(r.checks.find((c) => c.item === "rows rt_nextcloud.public.oc_filecache")?.actual).toBe("100000");
     expect(
       sh("docker", ["ps", "-a", "--format", "{{.Names}}"])
         .split("\n")

@@ -10,6 +10,14 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as exportSite } from "../../scripts/export-site.js";
+import {
+  ADMIN_SCRIPT,
+  DUMP_SCRIPT,
+  LOAD_SCRIPT,
+  MARIADB_PLAIN_DUMP,
+  PING_SCRIPT,
+  QUERY_SCRIPT,
+} from "../../scripts/lib/db.js";
 import { createOutput } from "../../scripts/lib/output.js";
 import {
   IMAGES,
@@ -44,7 +52,7 @@ describe.skipIf(!ready)("socle export-site, for real", () => {
       image: IMAGES.mariadb,
       suite: SUITE,
       labels: { tenant: "_platform", service: "mariadb", role: "db" },
-      env: { MARIADB_ROOT_PASSWORD: "root-pw", MARIADB_DATABASE: "wp_demo_club_echecs" },
+      env: { MARIADB_ROOT_PASSWORD: "root-pw", MARIADB_DATABASE: "demo_assos_club_echecs" },
     });
     runContainer({
       name: "ex-fresh-mariadb",
@@ -61,7 +69,7 @@ describe.skipIf(!ready)("socle export-site, for real", () => {
         service: "wordpress-club-echecs",
         role: "app",
         volumes: ["ex-assos-club-echecs-html"],
-        dump: { engine: "mariadb", database: "wp_demo_club_echecs" },
+        dump: { engine: "mariadb", database: "demo_assos_club_echecs" },
         dumpContainer: "ex-socle-mariadb",
       },
       volumes: { "ex-assos-club-echecs-html": "/var/www/html" },
@@ -70,7 +78,7 @@ describe.skipIf(!ready)("socle export-site, for real", () => {
     await waitMariadb("ex-fresh-mariadb");
     mariadb(
       "ex-socle-mariadb",
-      "wp_demo_club_echecs",
+      "demo_assos_club_echecs",
       "CREATE TABLE wp_options (option_id BIGINT PRIMARY KEY, option_name VARCHAR(191), option_value LONGTEXT) DEFAULT CHARSET=utf8mb4; " +
         "INSERT INTO wp_options VALUES (1, 'siteurl', 'https://club-echecs.assos.demo.localhost'), (2, 'blogname', 'Club d''échecs'); " +
         "CREATE TABLE wp_posts (ID BIGINT AUTO_INCREMENT PRIMARY KEY, post_title TEXT, post_content LONGTEXT) DEFAULT CHARSET=utf8mb4; " +
@@ -99,7 +107,7 @@ describe.skipIf(!ready)("socle export-site, for real", () => {
     });
     expect(r.exitCode).toBe(0);
     expect(r.plan).toEqual([
-      "database wp_demo_club_echecs: mariadb-dump in ex-socle-mariadb",
+      "database demo_assos_club_echecs: mariadb-dump in ex-socle-mariadb",
       "wp-content from volume ex-assos-club-echecs-html (container ex-assos-club-echecs)",
       `archive ${archive}`,
     ]);
@@ -189,5 +197,72 @@ describe.skipIf(!ready)("socle export-site, for real", () => {
     expect(JSON.parse(r.stdout.trim()).errors).toEqual([
       "no container labelled socle.tenant=demo, socle.service=wordpress-nope",
     ]);
+  });
+
+  it("the MariaDB clients read the root password from MYSQL_PWD, never from their argv (real server)", () => {
+    const server = "ex-socle-mariadb";
+    // A shim in front of each client logs its argv, then runs the real one.
+    execIn(server, "mkdir -p /tmp/shim && : >/tmp/shim/argv");
+    for (const c of ["mariadb", "mariadb-dump", "mariadb-admin"]) {
+      execIn(
+        server,
+        `cat >/tmp/shim/${c} && chmod +x /tmp/shim/${c}`,
+        `#!/bin/sh\nfor a in "$0" "$@"; do printf '%s\\n' "$a"; done >>/tmp/shim/argv\nexec /usr/bin/${c} "$@"\n`,
+      );
+    }
+    const db = "demo_assos_club_echecs";
+    for (const [script, args, input] of [
+      [DUMP_SCRIPT.mariadb, [db], ""],
+      [MARIADB_PLAIN_DUMP, [db], ""],
+      [QUERY_SCRIPT.mariadb, [db, "SELECT COUNT(*) FROM wp_posts"], ""],
+      [PING_SCRIPT.mariadb, [], ""],
+      [ADMIN_SCRIPT.mariadb, [db, "SELECT 1"], ""],
+      [LOAD_SCRIPT.mariadb, [db], "SELECT 1;"],
+    ] as const) {
+      const r = spawnSync(
+        "docker",
+        [
+          "exec",
+          "-i",
+          "-e",
+          "PATH=/tmp/shim:/usr/sbin:/usr/bin:/sbin:/bin",
+          server,
+          "sh",
+          "-c",
+          script,
+          "sh",
+          ...args,
+        ],
+        { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      );
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+    }
+    const argv = execIn(server, "cat /tmp/shim/argv");
+    for (const c of ["mariadb", "mariadb-dump", "mariadb-admin"]) expect(argv).toContain(`/tmp/shim/${c}\n`);
+    expect(argv).not.toContain("root-pw");
+  });
+
+  it("refuses a site whose dump label names another town's database on the shared server", async () => {
+    runContainer({
+      name: "ex-assos-intrus",
+      image: IMAGES.app,
+      suite: SUITE,
+      labels: {
+        tenant: "autre",
+        service: "wordpress-intrus",
+        role: "app",
+        dump: { engine: "mariadb", database: "demo_assos_club_echecs" },
+        dumpContainer: "ex-socle-mariadb",
+      },
+    });
+    const target = path.join(dir, "intrus.tar.gz");
+    const r = await withEnv({ SOCLE_HELPER_IMAGE: IMAGES.helper }, () =>
+      exportSite({ tenant: "autre", site: "intrus", out: target, output: out }),
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([
+      `autre/wordpress-intrus: its labels are wrong: ex-assos-intrus: socle.backup.dump: database "demo_assos_club_echecs" on the shared server ex-socle-mariadb is not autre/wordpress-intrus's own (autre_assos_intrus); fix the label`,
+    ]);
+    expect(readdirSync(dir).filter((f) => f.startsWith("intrus"))).toEqual([]);
   });
 });

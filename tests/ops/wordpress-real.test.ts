@@ -6,7 +6,8 @@
  * does with the env (`eval(getenv('WORDPRESS_CONFIG_EXTRA'))`). Proves: the
  * first request to install.php installs the site (title, https site URL, the
  * admin account with the association's email), install.php then answers 200
- * (the health path), auto-updates are on, the OIDC secret comes from the env,
+ * (the health path), auto-updates are on while the admin can install, upload
+ * or edit no plugin, theme or core file (DISALLOW_FILE_MODS), the OIDC secret comes from the env,
  * the admin role goes to the verified admin email only, and a failed plugin
  * download (no internet) is logged and retried at most hourly.
  *
@@ -77,7 +78,14 @@ $admin = get_user_by('login', 'admin-club-echecs');
 $out['admin'] = $admin ? [$admin->user_email, $admin->roles] : null;
 $out['auto_update_plugin'] = apply_filters('auto_update_plugin', false, (object) []);
 $out['auto_update_theme'] = apply_filters('auto_update_theme', false, (object) []);
-$out['core'] = [WP_AUTO_UPDATE_CORE, DISALLOW_FILE_EDIT];
+$out['core'] = [WP_AUTO_UPDATE_CORE, DISALLOW_FILE_EDIT, DISALLOW_FILE_MODS];
+wp_set_current_user($admin->ID);
+$caps = ['install_plugins', 'upload_plugins', 'edit_plugins', 'update_plugins', 'delete_plugins', 'install_themes', 'upload_themes', 'edit_themes', 'update_core'];
+$out['admin_file_caps'] = array_values(array_filter($caps, 'current_user_can'));
+$out['file_mods'] = [wp_is_file_mod_allowed('capability_update_core'), wp_is_file_mod_allowed('automatic_updater')];
+require_once ABSPATH . 'wp-admin/includes/class-wp-upgrader.php';
+$out['updater_disabled'] = (new WP_Automatic_Updater())->is_disabled();
+wp_set_current_user(0);
 $out['oidc'] = [OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_ENDPOINT_TOKEN_URL, OIDC_LOGIN_TYPE];
 $uid = wp_insert_user(['user_login' => 'jdupont', 'user_email' => 'jdupont@x.fr', 'user_pass' => wp_generate_password(), 'role' => 'subscriber']);
 do_action('openid-connect-generic-user-create', new WP_User($uid), ['email' => 'presidence@club-echecs.fr', 'email_verified' => false]);
@@ -189,7 +197,12 @@ real("WordPress (Debian 6.1) with Socle's CONFIG_EXTRA and mu-plugin", () => {
       admin: ["presidence@club-echecs.fr", ["administrator"]],
       auto_update_plugin: true,
       auto_update_theme: true,
-      core: [true, true],
+      core: [true, true, true],
+      // DISALLOW_FILE_MODS: the association's admin can add, upload or edit no code ...
+      admin_file_caps: [],
+      // ... while the background updater still updates what the deployment installed
+      file_mods: [false, true],
+      updater_disabled: false,
       oidc: [
         "wordpress-club-echecs",
         "s3cr3t-from-env",

@@ -64,6 +64,9 @@ describe("templates/wordpress-config: WORDPRESS_CONFIG_EXTRA", () => {
         "define('AUTOMATIC_UPDATER_DISABLED', false);",
         "define('FS_METHOD', 'direct');",
         "define('DISALLOW_FILE_EDIT', true);",
+        "// Plugins and themes come from the deployment, never from wp-admin: no upload, install,",
+        "// edit or deletion of PHP by the site's admins (automatic updates stay on: socle.php).",
+        "define('DISALLOW_FILE_MODS', true);",
         "// openid-connect-generic, against the tenant's Keycloak realm.",
         "define('OIDC_CLIENT_ID', 'wordpress-club-echecs');",
         "define('OIDC_CLIENT_SECRET', (string) getenv('SOCLE_OIDC_CLIENT_SECRET'));",
@@ -150,6 +153,14 @@ describe("templates/wordpress-config: the socle.php mu-plugin", () => {
     expect(code).toContain("const SOCLE_SITE_TITLE = 'Club d\\'échecs';");
     expect(code).toContain("add_filter('auto_update_plugin', '__return_true');");
     expect(code).toContain("add_filter('auto_update_theme', '__return_true');");
+    // DISALLOW_FILE_MODS keeps wp-admin from changing files; only the background updater may.
+    expect(code).toContain(
+      [
+        "add_filter('file_mod_allowed', function ($allowed, $context) {",
+        "    return $context === 'automatic_updater' ? true : $allowed;",
+        "}, 10, 2);",
+      ].join("\n"),
+    );
     expect(code).toContain("add_action('openid-connect-generic-user-create', 'socle_grant_admin', 10, 2);");
     expect(code).toContain(
       "add_action('openid-connect-generic-update-user-using-current-claim', 'socle_grant_admin', 10, 2);",

@@ -68,6 +68,20 @@ const CASES: Case[] = [
       `socle:tenants[1].services.wordpress.sites[0]: the container name "a-wordpress-nextcloud-dbinit" is already used by socle:tenants[0].services.nextcloud`,
     ],
   ],
+  [
+    "4: the job attaching PostgreSQL to town b-assos's network and town b's site network-postgres",
+    tenants(town("b-assos", { nextcloud: { office: false } }), town("b", wp(site("network-postgres")))),
+    [
+      `socle:tenants[1].services.wordpress.sites[0]: the container name "b-assos-network-postgres" is already used by socle:tenants[0].slug`,
+    ],
+  ],
+  [
+    "4: the certificate copier of town x-assos-y's mail server and town x's site y-mail-certs",
+    tenants(town("x", wp(site("y-mail-certs"))), town("x-assos-y", { sogo: {} })),
+    [
+      `socle:tenants[1].services.sogo: the container name "x-assos-y-mail-certs" is already used by socle:tenants[0].services.wordpress.sites[0]`,
+    ],
+  ],
   // 5. credentials in the repository URL (never shown in clear)
   [
     "5: a restic URL with user:password@",
@@ -200,12 +214,12 @@ const CASES: Case[] = [
   ],
   // 12. a LAN overlapping Docker's networks
   [
-    "12: a LAN over socle-web's subnet",
+    "12: a LAN over the address block of socle-web and the towns' networks",
     cfg({
       target: px({ network: { cidr: "172.30.0.0/16", gateway: "172.30.1.1", firstAddress: "172.30.1.10" } }),
     }),
     [
-      "socle:target.network.cidr: \"172.30.0.0/16\" overlaps 172.30.0.0/24, the subnet of socle-web (the proxy's and apps' network on every host)",
+      "socle:target.network.cidr: \"172.30.0.0/16\" overlaps 172.30.0.0/16, the address block of Socle's networks (socle-web and every town's socle-t-<town>-web/-back, on every host)",
     ],
   ],
   [
@@ -214,7 +228,7 @@ const CASES: Case[] = [
       target: px({ network: { cidr: "172.16.0.0/12", gateway: "172.16.0.1", firstAddress: "172.16.0.10" } }),
     }),
     [
-      "socle:target.network.cidr: \"172.16.0.0/12\" overlaps 172.30.0.0/24, the subnet of socle-web (the proxy's and apps' network on every host)",
+      "socle:target.network.cidr: \"172.16.0.0/12\" overlaps 172.30.0.0/16, the address block of Socle's networks (socle-web and every town's socle-t-<town>-web/-back, on every host)",
       'socle:target.network.cidr: "172.16.0.0/12" overlaps 172.17.0.0/16, the subnet of docker0 (Docker\'s default bridge on every host)',
     ],
   ],

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 describe("Collabora", () => {
-  it("runs the pinned CODE image with exact env, MKNOD only, on socle-web", () => {
+  it("runs the pinned CODE image with exact env, MKNOD only, on its tenant's web network only", () => {
     const c = rec.get(C, "demo-office-app");
     expect(c.inputs.name).toBe("demo-collabora");
     expect(rec.get("docker:index/remoteImage:RemoteImage", "demo-office-image").inputs.name).toBe(
@@ -41,13 +41,13 @@ describe("Collabora", () => {
     expect(c.inputs.memory).toBe(1024);
     expect(c.inputs.ports).toBeUndefined();
     expect(c.inputs.volumes).toBeUndefined();
-    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-web" }]);
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }]);
     expect(c.inputs.healthcheck).toEqual({
       tests: ["CMD", "bash", "-c", bashHttpProbe(9980, "/hosting/discovery")],
       interval: "30s",
       timeout: "10s",
       retries: 9,
-      startPeriod: "60s",
+      startPeriod: "1m0s",
     });
     execFileSync("bash", ["-n", "-c", bashHttpProbe(9980, "/hosting/discovery")]);
   });

@@ -36,8 +36,8 @@ describe("Docker engines Socle uses", () => {
 });
 
 describe("the Docker networks a LAN must not overlap", () => {
-  it("are socle-web's subnet (the platform's own constant) and docker0's", () => {
-    expect(DOCKER_SUBNETS.map((d) => d.cidr)).toEqual([PLATFORM_DEFAULTS.webSubnet, "172.17.0.0/16"]);
+  it("are the platform's address block (socle-web and the towns' networks: its own constant) and docker0's", () => {
+    expect(DOCKER_SUBNETS.map((d) => d.cidr)).toEqual([PLATFORM_DEFAULTS.addressBlock, "172.17.0.0/16"]);
   });
 });
 

@@ -235,7 +235,7 @@ const CASES: Case[] = [
     cfg({ otherKeys: ["tenant", "foo"] }),
     [
       'socle:tenant: unknown key (did you mean "socle:tenants"?)',
-      "socle:foo: unknown key (expected one of: target, tenants, sso, shared, backup, versions, proxmoxApiToken, backupPassword)",
+      "socle:foo: unknown key (expected one of: target, tenants, sso, shared, backup, images, versions, proxmoxApiToken, backupPassword)",
     ],
   ],
   [

@@ -63,6 +63,7 @@ describe("parseConfig: good input and defaults", () => {
       sso: { domain: "sso.demo.localhost" },
       shared: {},
       backup: BACKUP_OUT,
+      images: {},
       versions: {},
       secrets: {},
     });
@@ -200,6 +201,7 @@ describe("the example stack files", () => {
         schedule: "*-*-* 02:30:00",
         keep: { daily: 7, weekly: 4, monthly: 12 },
       },
+      images: {},
       versions: {},
       secrets: {},
     });

@@ -42,6 +42,7 @@ beforeAll(async () => {
         domain: "saintmartindheres.example",
         services: {
           nextcloud: {},
+          sogo: {}, // and its mail server, with its certificate copier
           peertube: {},
           wordpress: {
             sites: [

@@ -77,6 +77,8 @@ describe("Keycloak", () => {
       KC_DB_PASSWORD: "pw-sso-db-password",
       KC_HOSTNAME: "https://sso.demo.localhost",
       KC_PROXY_HEADERS: "xforwarded",
+      // X-Forwarded-* from the proxy only: its static address on socle-web
+      KC_PROXY_TRUSTED_ADDRESSES: "172.30.0.2",
       KC_HTTP_ENABLED: "true",
       KC_HEALTH_ENABLED: "true",
       KC_BOOTSTRAP_ADMIN_USERNAME: "socle-admin",
@@ -92,7 +94,7 @@ describe("Keycloak", () => {
       interval: "15s",
       timeout: "10s",
       retries: 10,
-      startPeriod: "120s",
+      startPeriod: "2m0s",
     });
     expect(c.inputs.wait).toBe(true);
     expect(labelsOf(c)).toEqual({

@@ -22,6 +22,10 @@ import {
   mailDnsRecords,
   renderDkimSigningConf,
 } from "../../templates/mail-dns.js";
+import { renderMailCertSync } from "../../templates/mail-cert-sync.js";
+
+const upload = (c: { inputs: Record<string, unknown> }) =>
+  (c.inputs.uploads as { content: string }[])[0]!.content;
 
 const T = {
   container: "docker:index/container:Container",
@@ -99,7 +103,8 @@ describe("Mail under the mock engine", () => {
     expect(c.inputs.name).toBe("demo-mail");
     expect(c.inputs.memory).toBe(1024);
     expect(c.inputs.ports).toEqual([25, 465, 587, 993, 4190].map((p) => ({ internal: p, external: p })));
-    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-web" }, { name: "socle-t-demo" }]);
+    // its tenant's web network (egress, SSO) and back-end network (SOGo reaches it there)
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }, { name: "socle-t-demo-back" }]);
     expect(c.inputs.volumes).toEqual([
       { volumeName: "demo-mail-data", containerPath: "/var/mail" },
       { volumeName: "demo-mail-state", containerPath: "/var/mail-state" },
@@ -209,34 +214,80 @@ describe("Mail under the mock engine", () => {
     expect(plain.addAccountCommand).toBe("docker exec -it ville-mail setup email add <user>@ville.fr");
   });
 
-  it("TLS: mounts the proxy's data volume read-only and points docker-mailserver at Caddy's certificate", () => {
+  it("TLS: its own volume with its own certificate only, copied from the proxy's by a copier on no network", () => {
     const dir = "/etc/socle/proxy-data/caddy/certificates";
     const c = rec.get(T.container, "tls-mail-server");
+    // the mail server never mounts the proxy's data volume (every key of the host, the CA's)
     expect(c.inputs.volumes).toEqual([
       { volumeName: "tls-mail-data", containerPath: "/var/mail" },
       { volumeName: "tls-mail-state", containerPath: "/var/mail-state" },
       { volumeName: "tls-mail-config", containerPath: "/tmp/docker-mailserver" },
-      { volumeName: "socle-proxy-data", containerPath: "/etc/socle/proxy-data", readOnly: true },
+      { volumeName: "tls-mail-tls", containerPath: "/etc/socle/mail-tls", readOnly: true },
     ]);
     expect(envOf(c)).toMatchObject({
       SSL_TYPE: "manual",
-      SSL_CERT_PATH: `${dir}/local/mail.tls.localhost/mail.tls.localhost.crt`,
-      SSL_KEY_PATH: `${dir}/local/mail.tls.localhost/mail.tls.localhost.key`,
+      SSL_CERT_PATH: "/etc/socle/mail-tls/cert.pem",
+      SSL_KEY_PATH: "/etc/socle/mail-tls/key.pem",
     });
-    expect(envOf(rec.get(T.container, "acme-mail-server"))).toMatchObject({
-      SSL_TYPE: "manual",
-      SSL_CERT_PATH: `${dir}/acme-v02.api.letsencrypt.org-directory/mail.acme.fr/mail.acme.fr.crt`,
-      SSL_KEY_PATH: `${dir}/acme-v02.api.letsencrypt.org-directory/mail.acme.fr/mail.acme.fr.key`,
+    const copier = rec.get(T.container, "tls-mail-certs");
+    expect(copier.inputs).toEqual({
+      name: "tls-mail-certs",
+      image: "sha256:tls-mail-image",
+      restart: "unless-stopped",
+      memory: 16,
+      memorySwap: 16,
+      labels: [
+        { label: "socle.role", value: "job" },
+        { label: "socle.service", value: "mail" },
+        { label: "socle.tenant", value: "tls" },
+      ],
+      networksAdvanced: [],
+      networkMode: "none",
+      volumes: [
+        { volumeName: "socle-proxy-data", containerPath: "/etc/socle/proxy-data", readOnly: true },
+        { volumeName: "tls-mail-tls", containerPath: "/etc/socle/mail-tls" },
+      ],
+      uploads: [
+        {
+          file: "/socle/mail-certs.sh",
+          executable: true,
+          content: renderMailCertSync({
+            sourceCert: `${dir}/local/mail.tls.localhost/mail.tls.localhost.crt`,
+            sourceKey: `${dir}/local/mail.tls.localhost/mail.tls.localhost.key`,
+            targetDir: "/etc/socle/mail-tls",
+          }),
+        },
+      ],
+      entrypoints: ["/bin/sh", "/socle/mail-certs.sh"],
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+      wait: false,
+      waitTimeout: 600,
     });
+    expect(c.dependencies).toContain(copier.urn);
+    // an ACME host: Let's Encrypt's directory in the proxy's storage
+    expect(upload(rec.get(T.container, "acme-mail-certs"))).toContain(
+      `src_cert='${dir}/acme-v02.api.letsencrypt.org-directory/mail.acme.fr/mail.acme.fr.crt'`,
+    );
+    expect(envOf(rec.get(T.container, "acme-mail-server")).SSL_CERT_PATH).toBe(
+      "/etc/socle/mail-tls/cert.pem",
+    );
     expect(local.endpoints.imap).toEqual({ host: "tls-mail", port: 143, tls: "starttls" });
     expect(acme.endpoints.smtp).toEqual({ host: "acme-mail", port: 587, tls: "starttls" });
-    // The volume is the Platform's, declared once.
+    // The proxy's volume is the Platform's, declared once; each mail server has its own TLS volume.
     expect(
       rec
         .byType(T.volume)
         .filter((v) => v.inputs.name === "socle-proxy-data")
         .map((v) => v.name),
     ).toEqual(["local-platform-proxy-data"]);
+    expect(rec.get(T.volume, "tls-mail-tls").inputs).toEqual({
+      name: "tls-mail-tls",
+      labels: [{ label: "socle.tenant", value: "tls" }],
+    });
+    // a mail server with TLS declares the copier's memory too
+    expect(local.memoryMb).toBe(1024 + 16);
+    expect(mail.memoryMb).toBe(1024);
   });
 
   it("refuses a host whose firewall keeps the mail ports closed", () => {
@@ -254,6 +305,7 @@ describe("Mail under the mock engine", () => {
 describe("Mail pure logic", () => {
   it("declares memory and TLS env", () => {
     expect(memoryMbFor({})).toBe(MAIL_DEFAULTS.memoryMb);
+    expect(memoryMbFor({ tls: true })).toBe(MAIL_DEFAULTS.memoryMb + MAIL_DEFAULTS.certsMemoryMb);
     const env = mailEnv({
       hostname: "mail.a.fr",
       mailDomain: "a.fr",

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
-import { publicText, webSubnets } from "./fixtures/inspect.js";
+import { publicText } from "./fixtures/inspect.js";
 import { demoSso } from "./fixtures/sso.js";
 import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
 import {
@@ -22,11 +22,13 @@ import { toolPath } from "../templates/tools.js";
 
 const C = "docker:index/container:Container";
 /**
- * Who may set X-Forwarded-For: `socle-web`'s subnet when the platform declares
- * one (the engine reports it back), else the private ranges. Read from the
- * recorded network in `beforeAll`, so these assertions follow the platform.
+ * Who may set X-Forwarded-For: the proxy alone, at its static address on demo's
+ * web network (demo asks for its networks first: slot 1, 172.30.2.0/24; ville
+ * second: 172.30.4.0/24). WOPI calls (Collabora, through the proxy) are allowed
+ * from demo's web subnet only.
  */
-let PRIVATE = "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16";
+const DEMO_PROXY = "172.30.2.2";
+const DEMO_WEB = "172.30.2.0/24";
 
 let rec: Recorder;
 let demo: Nextcloud;
@@ -51,9 +53,6 @@ beforeAll(async () => {
     memoryMb: { app: 2048 },
   });
   await settle();
-  const subnets = webSubnets(rec);
-  if (subnets.length > 0) PRIVATE = subnets.join(" ");
-  demoRuntime.TRUSTED_PROXIES = PRIVATE;
 });
 
 const demoRuntime = {
@@ -65,7 +64,7 @@ const demoRuntime = {
   REDIS_HOST_PORT: "6379",
   REDIS_HOST_PASSWORD: "pw-demo-nextcloud-redis-password",
   NEXTCLOUD_TRUSTED_DOMAINS: "cloud.demo.localhost",
-  TRUSTED_PROXIES: PRIVATE,
+  TRUSTED_PROXIES: DEMO_PROXY,
   OVERWRITEPROTOCOL: "https",
   OVERWRITEHOST: "cloud.demo.localhost",
   OVERWRITECLIURL: "https://cloud.demo.localhost",
@@ -88,17 +87,24 @@ describe("Nextcloud", () => {
       NEXTCLOUD_ADMIN_PASSWORD: "pw-demo-nextcloud-admin",
       SOCLE_OIDC_CLIENT_SECRET: "pw-demo-nextcloud-oidc-secret",
     });
+    // its own web network (proxy, egress) and back-end network (its Redis, the database server)
     expect(app.inputs.networksAdvanced).toEqual([
-      { name: "socle-web" },
-      { name: "socle-backend" },
-      { name: "socle-t-demo" },
+      { name: "socle-t-demo-web" },
+      { name: "socle-t-demo-back" },
     ]);
+    // ville: its own networks and its own proxy address, none of demo's
+    const villeApp = rec.get(C, "ville-nextcloud-app");
+    expect(villeApp.inputs.networksAdvanced).toEqual([
+      { name: "socle-t-ville-web" },
+      { name: "socle-t-ville-back" },
+    ]);
+    expect(envOf(villeApp).TRUSTED_PROXIES).toBe("172.30.4.2");
     expect(app.inputs.healthcheck).toEqual({
       tests: ["CMD", "php", "-r", NEXTCLOUD_HEALTH_PHP],
       interval: "30s",
       timeout: "10s",
       retries: 10,
-      startPeriod: "300s",
+      startPeriod: "5m0s",
     });
     expect(NEXTCLOUD_HEALTH_PHP).toBe(
       '$s=json_decode((string)@file_get_contents("http://localhost/status.php"),true);' +
@@ -148,12 +154,15 @@ describe("Nextcloud", () => {
     expect(cron.inputs.uploads).toBeUndefined();
   });
 
-  it("Redis per instance on the tenant network, database on the shared server", () => {
+  it("Redis per instance on the tenant's back-end network, database on the shared server through it", () => {
     const redis = rec.get(C, "demo-nextcloud-redis-container");
     expect(redis.inputs.name).toBe("demo-nextcloud-redis");
     expect(redis.inputs.memory).toBe(128);
-    expect(redis.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo" }]);
-    expect(rec.get(C, "demo-nextcloud-db-init").inputs.name).toBe("demo-nextcloud-dbinit");
+    expect(redis.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-back" }]);
+    const init = rec.get(C, "demo-nextcloud-db-init");
+    expect(init.inputs.name).toBe("demo-nextcloud-dbinit");
+    expect(init.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-back" }]);
+    expect(init.dependencies).toContain(rec.get(C, "demo-network-postgres").urn);
   });
 
   it("uploads the rendered hook (exact) to both hook folders, with no secret in it", async () => {
@@ -162,7 +171,7 @@ describe("Nextcloud", () => {
       url: "https://cloud.demo.localhost",
       phoneRegion: "FR",
       insecureTls: true,
-      office: { wopiUrl: "https://office.demo.localhost", wopiAllowlist: PRIVATE.split(" ") },
+      office: { wopiUrl: "https://office.demo.localhost", wopiAllowlist: [DEMO_WEB] },
       oidc: {
         provider: "keycloak",
         clientId: "nextcloud",
@@ -199,6 +208,7 @@ describe("Nextcloud", () => {
       attach: true,
       logs: true,
       memory: 256,
+      memorySwap: 256,
       envs: rec.get(C, "demo-nextcloud-cron").inputs.envs,
       labels: [
         { label: "socle.role", value: "job" },

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { envOf, installMocks, labelsOf, resolve, secretPaths, settle, type Recorder } from "./mocks.js";
 import { LocalDockerHost } from "../../components/hosts/local-docker-host.js";
 import { Platform } from "../../components/platform/platform.js";
-import { publicText, upload, webSubnets } from "./fixtures/inspect.js";
+import { publicText, upload } from "./fixtures/inspect.js";
 import { demoSso } from "./fixtures/sso.js";
 import { KeycloakRealm } from "../../components/apps/keycloak-realm.js";
 import { memoryMbFor, PeerTube, PEERTUBE_DEFAULTS, peertubeDomain } from "../../components/apps/peertube.js";
@@ -20,14 +20,10 @@ const T = {
 };
 
 /**
- * The default PEERTUBE_TRUST_PROXY: loopback and `socle-web`'s subnet when the
- * platform declares one (the engine reports it back), else `uniquelocal`.
- * Read from the recorded network, so the assertion follows the platform.
+ * The default PEERTUBE_TRUST_PROXY: loopback and the proxy alone, at its static
+ * address on demo's web network (demo's networks are the platform's first: slot 1).
  */
-function webTrust(): string {
-  const subnets = webSubnets(rec);
-  return JSON.stringify(["loopback", ...(subnets.length > 0 ? subnets.sort() : ["uniquelocal"])]);
-}
+const DEMO_TRUST = JSON.stringify(["loopback", "172.30.2.2"]);
 
 let rec: Recorder;
 let platform: Platform;
@@ -92,10 +88,10 @@ describe("PeerTube under the mock engine", () => {
     expect(PEERTUBE_DEFAULTS.extensions).toEqual(["pg_trgm", "unaccent"]);
   });
 
-  it("runs Redis on the tenant network only, with noeviction for the job queues", () => {
+  it("runs Redis on the tenant's back-end network only, with noeviction for the job queues", () => {
     const r = rec.get(T.container, "demo-peertube-redis-container").inputs;
     expect(r.name).toBe("demo-peertube-redis");
-    expect(r.networksAdvanced).toEqual([{ name: "socle-t-demo" }]);
+    expect(r.networksAdvanced).toEqual([{ name: "socle-t-demo-back" }]);
     expect(JSON.stringify(r.command)).toContain("noeviction");
   });
 
@@ -126,7 +122,7 @@ describe("PeerTube under the mock engine", () => {
       PEERTUBE_SMTP_HOSTNAME: "demo-mail",
       PEERTUBE_SMTP_PORT: "25",
       PEERTUBE_SMTP_TLS: "false",
-      PEERTUBE_TRUST_PROXY: webTrust(),
+      PEERTUBE_TRUST_PROXY: DEMO_TRUST,
       PEERTUBE_WEBSERVER_HOSTNAME: "video.demo.localhost",
       PEERTUBE_WEBSERVER_HTTPS: "true",
       PEERTUBE_WEBSERVER_PORT: "443",
@@ -139,11 +135,7 @@ describe("PeerTube under the mock engine", () => {
     ]);
     expect(rec.get(T.volume, "demo-peertube-data").inputs.name).toBe("demo-peertube-data");
     expect(rec.get(T.volume, "demo-peertube-config").inputs.name).toBe("demo-peertube-config");
-    expect(c.inputs.networksAdvanced).toEqual([
-      { name: "socle-web" },
-      { name: "socle-backend" },
-      { name: "socle-t-demo" },
-    ]);
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }, { name: "socle-t-demo-back" }]);
     expect(c.inputs.entrypoints).toEqual(["/socle/entrypoint.sh"]);
     expect(c.inputs.command).toEqual(["node", "dist/server"]);
     expect(c.inputs.healthcheck).toEqual({
@@ -151,7 +143,7 @@ describe("PeerTube under the mock engine", () => {
       interval: "30s",
       timeout: "10s",
       retries: 5,
-      startPeriod: "300s",
+      startPeriod: "5m0s",
     });
     const deps = c.dependencies ?? [];
     expect(deps.some((u) => u.endsWith("::demo-peertube-db-init"))).toBe(true);
@@ -218,7 +210,7 @@ describe("PeerTube under the mock engine", () => {
     expect(JSON.stringify(c.inputs)).not.toContain("video.voisine.fr");
   });
 
-  it("follows the siblings from a one-shot job: the instance's image, on socle-web, root's password from env", () => {
+  it("follows the siblings from a one-shot job: the instance's image, on its web network, root's password from env", () => {
     const app = rec.get(T.container, "demo-peertube-app");
     const job = rec.get(T.container, "demo-peertube-follow");
     expect(job.inputs).toEqual({
@@ -229,13 +221,14 @@ describe("PeerTube under the mock engine", () => {
       attach: true,
       logs: true,
       memory: 128,
+      memorySwap: 128,
       envs: ["PT_ROOT_PASSWORD=pw-demo-peertube-root-password"],
       labels: [
         { label: "socle.role", value: "job" },
         { label: "socle.service", value: "peertube" },
         { label: "socle.tenant", value: "demo" },
       ],
-      networksAdvanced: [{ name: "socle-web" }],
+      networksAdvanced: [{ name: "socle-t-demo-web" }],
       uploads: [
         {
           file: "/socle/follow.sh",
@@ -282,14 +275,10 @@ describe("PeerTube under the mock engine", () => {
     expect(await resolve(pt.hostname)).toBe("video.demo.localhost");
   });
 
-  it("trusts loopback and the socle-web subnet when the engine reports it, or an explicit list", async () => {
+  it("trusts loopback and the proxy's address on its own web network, or an explicit list", async () => {
     rec.reset();
     const host = new LocalDockerHost("local-b");
-    const p2 = new Platform("b-platform", { host });
-    // what the docker provider reads back after creating the network
-    Object.defineProperty(p2.web, "ipamConfigs", {
-      value: pulumi.output([{ subnet: "172.20.0.0/16" }]),
-    });
+    const p2 = new Platform("b-platform", { host, tenantSlots: { b: 9, c: 10 } });
     new PeerTube("b-peertube", { tenant: "b", domain: "video.b.fr", platform: p2, adminEmail: "a@b.fr" });
     new PeerTube("c-peertube", {
       tenant: "c",
@@ -299,8 +288,9 @@ describe("PeerTube under the mock engine", () => {
       trustProxy: ["loopback", "10.9.0.0/24"],
     });
     await settle();
+    // slot 9: web network 172.30.18.0/24, the proxy at .2
     expect(envOf(rec.get(T.container, "b-peertube-app")).PEERTUBE_TRUST_PROXY).toBe(
-      '["loopback","172.20.0.0/16"]',
+      '["loopback","172.30.18.2"]',
     );
     expect(envOf(rec.get(T.container, "c-peertube-app")).PEERTUBE_TRUST_PROXY).toBe(
       '["loopback","10.9.0.0/24"]',

@@ -1,5 +1,5 @@
 /**
- * Per-app-instance caches on a tenant network: exact inputs of Redis and
+ * Per-app-instance caches on a tenant's back-end network: exact inputs of Redis and
  * memcached (mock engine). Real runs of the same commands are reported in
  * docs/components/platform.md.
  */
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 describe("Redis and Memcached", () => {
-  it("Redis: per instance on the tenant network, password from env, no persistence, maxmemory under the limit", async () => {
+  it("Redis: per instance on the tenant back-end network, password from env, no persistence, maxmemory under the limit", async () => {
     const c = rec.get(CONTAINER, "demo-nc-redis-container");
     expect(rec.get(IMAGE, "demo-nc-redis-image").inputs.name).toBe("redis:7.4.6-bookworm");
     const ping = 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG';
@@ -37,6 +37,7 @@ describe("Redis and Memcached", () => {
       image: "sha256:demo-nc-redis-image",
       restart: "unless-stopped",
       memory: 128,
+      memorySwap: 128,
       envs: ["REDIS_PASSWORD=pw-demo-nc-redis-password"],
       command: [
         "sh",
@@ -50,7 +51,7 @@ describe("Redis and Memcached", () => {
         { label: "socle.tenant", value: "demo" },
         { label: "socle.version", value: "7.4.6" },
       ],
-      networksAdvanced: [{ name: "socle-t-demo" }],
+      networksAdvanced: [{ name: "socle-t-demo-back" }],
       healthcheck: {
         tests: ["CMD-SHELL", ping],
         interval: "10s",
@@ -67,14 +68,15 @@ describe("Redis and Memcached", () => {
     expect(await pulumi.isSecret(redis.password)).toBe(true);
   });
 
-  it("Memcached: per instance on the tenant network, -m under the limit", () => {
+  it("Memcached: per instance on the tenant back-end network, -m under the limit", () => {
     const c = rec.get(CONTAINER, "demo-sogo-mc-container");
     expect(rec.get(IMAGE, "demo-sogo-mc-image").inputs.name).toBe("memcached:1.6.39-bookworm");
     expect(c.inputs).toMatchObject({
       name: "demo-sogo-memcached",
       memory: 64,
+      memorySwap: 64,
       command: ["memcached", "-m", "48", "-c", "1024"],
-      networksAdvanced: [{ name: "socle-t-demo" }],
+      networksAdvanced: [{ name: "socle-t-demo-back" }],
       restart: "unless-stopped",
     });
     expect(c.inputs.envs).toBeUndefined();
@@ -87,7 +89,7 @@ describe("Redis and Memcached", () => {
   });
 
   it("refuse bad names and limits", () => {
-    const network = platform.tenantNetwork("demo");
+    const network = platform.tenantNetworks("demo").back;
     const base = { host, network, tenant: "demo", service: "x" };
     expect(() => new Redis("bad-r", { ...base, containerName: "Bad Name" })).toThrow(
       'redis: containerName "Bad Name" is not a container name',

@@ -1,8 +1,10 @@
 /**
  * Split horizon: inside its containers, a deployment's public names resolve to
- * the proxy of their host (static address on socle-web's fixed subnet). A tenant's
- * containers list its own names and the deployment-wide ones, never another
- * tenant's: adding a tenant changes none of the first tenant's containers.
+ * the proxy of their host, at its static address on the container's own web
+ * network (socle-web for Keycloak, the tenant's web network for a tenant's
+ * apps). A tenant's containers list its own names and the deployment-wide ones,
+ * never another tenant's: adding a tenant changes none of the first tenant's
+ * containers.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, labelsOf, resolve, settle, type Recorder, type Recorded } from "./mocks.js";
@@ -17,7 +19,10 @@ import { pullImage, serviceContainer } from "../../components/container.js";
 
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";
+/** The proxy on socle-web (Keycloak), on demo's web network (slot 1), on ville's (slot 2). */
 const PROXY_IP = "172.30.0.2";
+const DEMO_PROXY = "172.30.2.2";
+const VILLE_PROXY = "172.30.4.2";
 
 function localRaw(): RawConfig {
   const c = stackConfig("stacks/Pulumi.local.yaml");
@@ -47,7 +52,7 @@ const DEMO_NAMES = [
   "comite-fetes.assos.demo.localhost",
   "amicale-pompiers.assos.demo.localhost",
 ];
-const entries = (names: string[]) => [...names].sort().map((host) => ({ host, ip: PROXY_IP }));
+const entries = (names: string[], ip = DEMO_PROXY) => [...names].sort().map((host) => ({ host, ip }));
 
 /** Every container of a tenant, by resource name → its inputs. */
 function containersOf(rec: Recorder, tenant: string): Map<string, Recorded["inputs"]> {
@@ -59,7 +64,9 @@ function containersOf(rec: Recorder, tenant: string): Map<string, Recorded["inpu
   );
 }
 const onWeb = (inputs: Recorded["inputs"]) =>
-  (inputs.networksAdvanced as { name: string }[]).some((n) => n.name === "socle-web");
+  ((inputs.networksAdvanced ?? []) as { name: string }[]).some((n) =>
+    /^socle-t-[a-z0-9-]+-web$/.test(n.name),
+  );
 
 let rec: Recorder;
 let alone: Map<string, Recorded["inputs"]>;
@@ -86,13 +93,23 @@ beforeAll(async () => {
 });
 
 describe("split horizon: public names inside the containers", () => {
-  it("gives socle-web a fixed subnet and the proxy its static address on it", () => {
+  it("gives socle-web and each tenant's web network a fixed subnet, the proxy .2 on each", () => {
     expect(rec.get(NETWORK, "local-platform-web").inputs).toEqual({
       name: "socle-web",
       ipamConfigs: [{ subnet: "172.30.0.0/24", gateway: "172.30.0.1", ipRange: "172.30.0.128/25" }],
     });
+    expect(rec.get(NETWORK, "demo-network-web").inputs.ipamConfigs).toEqual([
+      { subnet: "172.30.2.0/24", gateway: "172.30.2.1", ipRange: "172.30.2.128/25" },
+    ]);
+    expect(rec.get(NETWORK, "ville-network-web").inputs.ipamConfigs).toEqual([
+      { subnet: "172.30.4.0/24", gateway: "172.30.4.1", ipRange: "172.30.4.128/25" },
+    ]);
+    // The proxy declares socle-web only; the host's network job puts it on the tenants' networks.
     const proxy = rec.get(CONTAINER, "local-proxy-container").inputs;
     expect(proxy.networksAdvanced).toEqual([{ name: "socle-web", ipv4Address: PROXY_IP }]);
+    const job = (rec.get(CONTAINER, "local-platform-networks").inputs.uploads as { content: string }[])[0]!;
+    expect(job.content).toContain("connect 'socle-proxy' 'socle-t-demo-web' '172.30.2.2' ''\n");
+    expect(job.content).toContain("connect 'socle-proxy' 'socle-t-ville-web' '172.30.4.2' ''\n");
     expect(proxy.hosts).toBeUndefined();
     expect(proxy.volumes).toEqual([
       { volumeName: "socle-proxy-data", containerPath: "/data" },
@@ -117,9 +134,9 @@ describe("split horizon: public names inside the containers", () => {
     ]);
   });
 
-  it("every container of the first town on socle-web lists exactly its own names and SSO", () => {
+  it("every container of the first town on its web network lists exactly its own names and SSO", () => {
     const web = [...withVille].filter(([, i]) => onWeb(i));
-    // (Also any job a service adds on socle-web: every one of them gets the same entries.)
+    // (Also any job a service adds on that network: every one of them gets the same entries.)
     expect(web.map(([n]) => n)).toEqual(
       expect.arrayContaining([
         "demo-nextcloud-app",
@@ -138,7 +155,7 @@ describe("split horizon: public names inside the containers", () => {
     for (const [, inputs] of web) {
       expect(inputs.hosts).toEqual(entries([...DEMO_NAMES, "sso.demo.localhost"]));
     }
-    // Containers off socle-web (caches, one-shot jobs on the backend) get no entry.
+    // Containers off the web network (caches, one-shot jobs on the back-end) get no entry.
     for (const [, inputs] of withVille) if (!onWeb(inputs)) expect(inputs.hosts).toBeUndefined();
   });
 
@@ -147,13 +164,16 @@ describe("split horizon: public names inside the containers", () => {
     expect(web.length).toBeGreaterThan(0);
     for (const [, inputs] of web) {
       expect(inputs.hosts).toEqual(
-        entries([
-          "cloud.ville.localhost",
-          "office.ville.localhost",
-          "mail.ville.localhost",
-          "judo.assos.ville.localhost",
-          "sso.demo.localhost",
-        ]),
+        entries(
+          [
+            "cloud.ville.localhost",
+            "office.ville.localhost",
+            "mail.ville.localhost",
+            "judo.assos.ville.localhost",
+            "sso.demo.localhost",
+          ],
+          VILLE_PROXY,
+        ),
       );
     }
   });
@@ -165,19 +185,29 @@ describe("split horizon: public names inside the containers", () => {
 
   it("Keycloak (deployment-wide) resolves the deployment-wide names only", () => {
     const kc = platformContainers.find((c) => c.inputs.name === "socle-keycloak");
-    expect(kc?.inputs.hosts).toEqual(entries(["sso.demo.localhost"]));
+    expect(kc?.inputs.hosts).toEqual(entries(["sso.demo.localhost"], PROXY_IP));
   });
 
-  it("mail: TLS from the proxy's certificate for its host, read-only", () => {
+  it("mail: TLS from its own copy of the proxy's certificate for its host, never the proxy's volume", () => {
     const m = withVille.get("demo-mail-server")!;
     expect(m.volumes).toContainEqual({
-      volumeName: "socle-proxy-data",
-      containerPath: "/etc/socle/proxy-data",
+      volumeName: "demo-mail-tls",
+      containerPath: "/etc/socle/mail-tls",
       readOnly: true,
     });
+    expect(JSON.stringify(m.volumes)).not.toContain("socle-proxy-data");
     const env = Object.fromEntries((m.envs as string[]).map((e) => e.split(/=(.*)/s).slice(0, 2)));
-    expect(env.SSL_CERT_PATH).toBe(
-      "/etc/socle/proxy-data/caddy/certificates/local/mail.demo.localhost/mail.demo.localhost.crt",
+    expect(env.SSL_CERT_PATH).toBe("/etc/socle/mail-tls/cert.pem");
+    expect(env.SSL_KEY_PATH).toBe("/etc/socle/mail-tls/key.pem");
+    // the copier reads the proxy's volume (read-only) and copies this host's certificate only
+    const copier = withVille.get("demo-mail-certs")!;
+    expect(copier.volumes).toEqual([
+      { volumeName: "socle-proxy-data", containerPath: "/etc/socle/proxy-data", readOnly: true },
+      { volumeName: "demo-mail-tls", containerPath: "/etc/socle/mail-tls" },
+    ]);
+    const script = (copier.uploads as { content: string }[])[0]!.content;
+    expect(script).toContain(
+      "src_cert='/etc/socle/proxy-data/caddy/certificates/local/mail.demo.localhost/mail.demo.localhost.crt'",
     );
   });
 });
@@ -188,17 +218,17 @@ describe("Platform names API", () => {
     const host = new LocalDockerHost("names-host");
     p = new Platform("names", {
       host,
-      webSubnet: "10.99.0.0/16",
+      addressBlock: "10.99.0.0/16",
       sharedNames: ["sso.epci.fr", { name: "video.epci.fr", address: pulumi.output("10.20.0.10") }],
     });
     p.setTenantNames("a", ["cloud.a.fr", "mail.a.fr"]);
     await settle();
   });
 
-  it("addresses a custom subnet and maps names to the right proxy, sorted", async () => {
+  it("addresses a custom block and maps names to the right proxy, sorted", async () => {
     expect(p.proxyAddress).toBe("10.99.0.2");
     expect(rec.get(NETWORK, "names-web").inputs.ipamConfigs).toEqual([
-      { subnet: "10.99.0.0/16", gateway: "10.99.0.1", ipRange: "10.99.128.0/17" },
+      { subnet: "10.99.0.0/24", gateway: "10.99.0.1", ipRange: "10.99.0.128/25" },
     ]);
     expect(await resolve(p.hostsFor([...p.sharedNames, "cloud.a.fr", "cloud.a.fr"]))).toEqual([
       { host: "cloud.a.fr", ip: "10.99.0.2" },

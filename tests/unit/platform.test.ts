@@ -55,6 +55,7 @@ beforeAll(async () => {
     extensions: ["unaccent", "pg_trgm"],
     tenant: "demo",
     service: "nextcloud",
+    network: platform.tenantNetworks("demo").database(platform.postgres),
   });
   mdb = new MariadbDatabase("demo-wp-db", {
     server: platform.mariadb,
@@ -62,6 +63,7 @@ beforeAll(async () => {
     user: "demo_wp_club_user",
     tenant: "demo",
     service: "wordpress-club",
+    network: platform.tenantNetworks("demo").database(platform.mariadb),
   });
   demoCaches(platform);
   await settle();
@@ -75,8 +77,12 @@ describe("Platform", () => {
     });
     expect(rec.get(NETWORK, "plat-backend").inputs).toEqual({ name: "socle-backend", internal: true });
     const platUrn = component("Platform", "plat").urn;
-    for (const n of ["plat-web", "plat-backend", "plat-t-demo"])
-      expect(rec.get(NETWORK, n).parent).toBe(platUrn);
+    for (const n of ["plat-web", "plat-backend"]) expect(rec.get(NETWORK, n).parent).toBe(platUrn);
+    // a tenant's networks: children of its TenantNetworks, itself a child of the platform
+    const demoUrn = component("TenantNetworks", "demo-network").urn;
+    expect(component("TenantNetworks", "demo-network").parent).toBe(platUrn);
+    for (const n of ["demo-network-web", "demo-network-back"])
+      expect(rec.get(NETWORK, n).parent).toBe(demoUrn);
     expect(component("PostgresServer", "plat-postgres").parent).toBe(platUrn);
     expect(component("MariadbServer", "plat-mariadb").parent).toBe(platUrn);
     for (const n of ["plat-web", "plat-backend"]) {
@@ -84,18 +90,31 @@ describe("Platform", () => {
     }
   });
 
-  it("memoizes tenant networks: one internal socle-t-<slug> per tenant", async () => {
-    expect(platform.tenantNetwork("demo")).toBe(platform.tenantNetwork("demo"));
-    const other = platform.tenantNetwork("autre-ville");
-    expect(other).not.toBe(platform.tenantNetwork("demo"));
+  it("memoizes tenant networks: one web and one internal back-end network per tenant", async () => {
+    expect(platform.tenantNetworks("demo")).toBe(platform.tenantNetworks("demo"));
+    const other = platform.tenantNetworks("autre-ville");
+    expect(other).not.toBe(platform.tenantNetworks("demo"));
     await settle();
-    expect(rec.get(NETWORK, "plat-t-demo").inputs).toEqual({ name: "socle-t-demo", internal: true });
-    expect(rec.get(NETWORK, "plat-t-autre-ville").inputs).toEqual({
-      name: "socle-t-autre-ville",
+    // demo asked first (slot 1), autre-ville second (slot 2): no tenantSlots given
+    expect(rec.get(NETWORK, "demo-network-back").inputs).toEqual({
+      name: "socle-t-demo-back",
       internal: true,
+      ipamConfigs: [{ subnet: "172.30.3.0/24", gateway: "172.30.3.1" }],
+      labels: [
+        { label: "socle.network", value: "back" },
+        { label: "socle.tenant", value: "demo" },
+      ],
     });
-    expect(rec.names(NETWORK).filter((n) => n === "plat-t-demo")).toHaveLength(1);
-    expect(() => platform.tenantNetwork("Demo Ville")).toThrow(
+    expect(rec.get(NETWORK, "autre-ville-network-web").inputs).toEqual({
+      name: "socle-t-autre-ville-web",
+      ipamConfigs: [{ subnet: "172.30.4.0/24", gateway: "172.30.4.1", ipRange: "172.30.4.128/25" }],
+      labels: [
+        { label: "socle.network", value: "web" },
+        { label: "socle.tenant", value: "autre-ville" },
+      ],
+    });
+    expect(rec.names(NETWORK).filter((n) => n === "demo-network-back")).toHaveLength(1);
+    expect(() => platform.tenantNetworks("Demo Ville")).toThrow(
       'platform: tenant "Demo Ville" is not a slug ([a-z0-9-])',
     );
   });
@@ -128,6 +147,7 @@ describe("PostgresServer", () => {
       image: "sha256:plat-postgres-image",
       restart: "unless-stopped",
       memory: 1024,
+      memorySwap: 1024,
       envs: ["POSTGRES_USER=postgres", "POSTGRES_PASSWORD=pw-plat-postgres-password"],
       labels: [
         { label: "socle.health", value: "cmd:pg_isready -U postgres" },
@@ -143,7 +163,7 @@ describe("PostgresServer", () => {
         interval: "10s",
         timeout: "10s",
         retries: 5,
-        startPeriod: "60s",
+        startPeriod: "1m0s",
       },
       ...LOGS,
       wait: true,
@@ -196,7 +216,7 @@ describe("PostgresDatabase", () => {
     expect(await resolve(pgdb.password)).toBe("pw-demo-nc-db-password");
   });
 
-  it("initialises through a one-shot container on socle-backend, passwords in env only", () => {
+  it("initialises through a one-shot container on the tenant's back-end network, passwords in env only", () => {
     const c = rec.get(CONTAINER, "demo-nc-db-init");
     expect(c.inputs).toEqual({
       name: "demo-nextcloud-dbinit",
@@ -206,13 +226,14 @@ describe("PostgresDatabase", () => {
       attach: true,
       logs: true,
       memory: 64,
+      memorySwap: 64,
       envs: ["PGPASSWORD=pw-plat-postgres-password", "DB_PASSWORD=pw-demo-nc-db-password"],
       labels: [
         { label: "socle.role", value: "job" },
         { label: "socle.service", value: "nextcloud" },
         { label: "socle.tenant", value: "demo" },
       ],
-      networksAdvanced: [{ name: "socle-backend" }],
+      networksAdvanced: [{ name: "socle-t-demo-back" }],
       uploads: [
         {
           file: "/socle/db-init.sh",
@@ -239,6 +260,8 @@ describe("PostgresDatabase", () => {
     expect(script).toContain('REVOKE ALL ON DATABASE :"db" FROM PUBLIC;');
     expect(c.parent).toBe(component("PostgresDatabase", "demo-nc-db").urn);
     expect(c.dependencies).toContain(urnOf(CONTAINER, "plat-postgres-container"));
+    // once the server is on demo's back-end network (its attachment job)
+    expect(c.dependencies).toContain(urnOf(CONTAINER, "demo-network-postgres"));
   });
 
   it("fails the deployment with an exact message when the initialiser exits non-zero", () => {
@@ -265,6 +288,8 @@ describe("PostgresDatabase", () => {
     });
     await settle();
     expect(rec.get(CONTAINER, "kc-db-init").inputs.name).toBe("socle-keycloak-dbinit");
+    // without a tenant network (the platform's own database): on socle-backend
+    expect(rec.get(CONTAINER, "kc-db-init").inputs.networksAdvanced).toEqual([{ name: "socle-backend" }]);
   });
 
   it("validates names before declaring anything", () => {
@@ -293,6 +318,7 @@ describe("MariadbServer and MariadbDatabase", () => {
       image: "sha256:plat-mariadb-image",
       restart: "unless-stopped",
       memory: 1024,
+      memorySwap: 1024,
       envs: ["MARIADB_ROOT_PASSWORD=pw-plat-mariadb-password", "MARIADB_AUTO_UPGRADE=1"],
       labels: [
         { label: "socle.health", value: "cmd:healthcheck.sh --connect --innodb_initialized" },
@@ -308,7 +334,7 @@ describe("MariadbServer and MariadbDatabase", () => {
         interval: "10s",
         timeout: "10s",
         retries: 5,
-        startPeriod: "60s",
+        startPeriod: "1m0s",
       },
       ...LOGS,
       wait: true,
@@ -333,8 +359,9 @@ describe("MariadbServer and MariadbDatabase", () => {
       mustRun: false,
       attach: true,
       memory: 64,
+      memorySwap: 64,
       envs: ["MYSQL_PWD=pw-plat-mariadb-password", "DB_PASSWORD=pw-demo-wp-db-password"],
-      networksAdvanced: [{ name: "socle-backend" }],
+      networksAdvanced: [{ name: "socle-t-demo-back" }],
       entrypoints: ["/bin/sh", "/socle/db-init.sh"],
       uploads: [
         {
@@ -355,11 +382,12 @@ describe("MariadbServer and MariadbDatabase", () => {
     });
     expect(secretPaths(c.raw)).toEqual(["envs"]);
     expect(c.dependencies).toContain(urnOf(CONTAINER, "plat-mariadb-container"));
+    expect(c.dependencies).toContain(urnOf(CONTAINER, "demo-network-mariadb"));
   });
 });
 
 describe("platform-wide security facts", () => {
-  it("no platform container publishes a port; databases are only on socle-backend", () => {
+  it("no platform container publishes a port; the servers declare socle-backend only (jobs attach the rest)", () => {
     for (const c of rec.byType(CONTAINER)) expect(c.inputs.ports, c.name).toBeUndefined();
     for (const name of ["plat-postgres-container", "plat-mariadb-container"]) {
       expect(rec.get(CONTAINER, name).inputs.networksAdvanced).toHaveLength(1);

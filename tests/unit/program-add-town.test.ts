@@ -6,14 +6,17 @@
  * (+ Collabora), SOGo and its mail server, its own PeerTube, two association
  * sites, and federation on (the default), on 42 hosts (a host publishes the
  * mail ports for one town's mail server). Each run dumps every Docker
- * container's and volume's inputs (tests/unit/fixtures/program-dump-run.ts).
+ * container's, volume's and network's inputs (tests/unit/fixtures/program-dump-run.ts).
  *
  * The Docker provider replaces a container whose inputs change, so "moves no
- * container" means: every container and volume of the first run has the SAME
- * inputs in the second, except one-shot jobs, whose whole point is to run
- * again — the 40 Nextcloud federation jobs and the 40 PeerTube follow jobs
- * (their sibling lists grew by one) and the routes job of the proxy on the
- * new town's host. The list of what changed is asserted exactly.
+ * container" means: every container, volume and network of the first run has
+ * the SAME inputs in the second, except one-shot jobs, whose whole point is to
+ * run again — the 40 Nextcloud federation jobs and the 40 PeerTube follow jobs
+ * (their sibling lists grew by one), and on the new town's host the routes job
+ * of the proxy and the network job that puts the proxy on the new town's web
+ * network (the proxy and the database servers themselves never change: their
+ * attachments to the towns' networks are made by those jobs). The list of what
+ * changed is asserted exactly.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -80,26 +83,38 @@ describe("an EPCI of 40 towns gets a 41st (whole program, mock engine, two proce
     );
   });
 
-  it("keeps every container and volume of the first run, and adds only the 41st town's", () => {
+  it("keeps every container, volume and network of the first run, and adds only the 41st town's", () => {
     const added = Object.keys(after.resources).filter((k) => !(k in before.resources));
     expect(Object.keys(before.resources).filter((k) => !(k in after.resources))).toEqual([]);
     // exactly what commune-001 has, renamed: the new town and nothing else
-    const first = Object.keys(before.resources).filter((k) => /^(container|volume):commune-001-/.test(k));
+    const first = Object.keys(before.resources).filter((k) =>
+      /^(container|volume|network):commune-001-/.test(k),
+    );
+    // (its two networks and the jobs attaching the database servers to its back-end network)
+    expect(first).toEqual(
+      expect.arrayContaining([
+        "network:commune-001-network-web",
+        "network:commune-001-network-back",
+        "container:commune-001-network-postgres",
+        "container:commune-001-network-mariadb",
+      ]),
+    );
     expect(added.sort()).toEqual(first.map((k) => k.replace("commune-001-", "commune-041-")).sort());
   });
 
-  it("changes the inputs of one-shot jobs only: 40 federation jobs, 40 follow jobs, one routes job", () => {
+  it("changes the inputs of one-shot jobs only: 40 federation jobs, 40 follow jobs, one routes job, one network job", () => {
     const host = after.placement["commune-041"]!;
     expect(changed).toEqual(
       [
         ...towns40.map((t) => `container:${t}-nextcloud-federation`),
         ...towns40.map((t) => `container:${t}-peertube-follow`),
         `container:${host}-proxy-routes`,
+        `container:${host}-platform-networks`,
       ].sort(),
     );
     const total = Object.keys(before.resources).length;
     console.log(
-      `add-town: ${total} containers+volumes compared, ${changed.length} changed (all one-shot jobs), ` +
+      `add-town: ${total} containers, volumes and networks compared, ${changed.length} changed (all one-shot jobs), ` +
         `${total - changed.length} identical; 41st town on ${host}; ${before.pemsMasked} mock PEMs masked per run`,
     );
   });
@@ -140,5 +155,23 @@ describe("an EPCI of 40 towns gets a 41st (whole program, mock engine, two proce
     for (const k of ["container:keycloak-app", "container:apps1-proxy-container"]) {
       expect(inputs(after, k), k).toEqual(inputs(before, k));
     }
+    // nor any shared container of any host: proxies and database servers
+    for (const h of ["apps1", "apps2", "apps3"]) {
+      for (const c of ["proxy-container", "platform-postgres-container", "platform-mariadb-container"]) {
+        const key = `container:${h}-${c}`;
+        expect(inputs(before, key), key).toBeDefined();
+        expect(inputs(after, key), key).toEqual(inputs(before, key));
+      }
+    }
+  });
+
+  it("the new town's host job puts the proxy on its web network, at .2 of its own subnet", () => {
+    const host = after.placement["commune-041"]!;
+    const script = (d: ProgramDump) =>
+      (inputs(d, `container:${host}-platform-networks`).uploads as Uploads)[0]!.content;
+    const web = inputs(after, "network:commune-041-network-web").ipamConfigs as { subnet: string }[];
+    const proxy = web[0]!.subnet.replace(/0\/24$/, "2");
+    expect(script(before)).not.toContain("socle-t-commune-041-web");
+    expect(script(after)).toContain(`connect 'socle-proxy' 'socle-t-commune-041-web' '${proxy}' ''\n`);
   });
 });

@@ -26,6 +26,7 @@ describe("stacks/index.ts", () => {
       "capacityTable",
       "hosts",
       "keycloak",
+      "networkSlots",
       "peertubeHostnames",
       "tenants",
     ]);
@@ -33,5 +34,7 @@ describe("stacks/index.ts", () => {
     expect(await pulumi.isSecret(mod.keycloak.adminPassword)).toBe(true);
     expect(await pulumi.isSecret(mod.tenants.demo!.secrets)).toBe(true);
     expect(mod.capacity[0]!.host).toBe("local");
+    // the one town's network slot on the one host, kept by the next update
+    expect(await new Promise((r) => mod.networkSlots.apply(r))).toEqual({ local: { demo: 1 } });
   });
 });

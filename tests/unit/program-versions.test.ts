@@ -27,7 +27,13 @@ beforeAll(async () => {
     ],
     shared: { peertube: { domain: "video.epci.example" } },
     backup: { repository: "/var/backups/socle", keep: { daily: 7, weekly: 4, monthly: 12 } },
-    versions: { redis: "7.4.5", memcached: "1.6.38", postgres: "17.5", peertube: "7.2.3" },
+    versions: {
+      redis: "7.4.5",
+      memcached: "1.6.38",
+      postgres: "17.5",
+      peertube: "7.2.3",
+      dockercli: "28.5.0",
+    },
   });
   buildProgram(cfg, { readPreviousOutputs: false });
   await settle();
@@ -42,6 +48,7 @@ describe("socle:versions", () => {
     expect(image("shared-peertube-redis-image")).toBe("redis:7.4.5-bookworm");
     expect(image("demo-sogo-memcached-image")).toBe("memcached:1.6.38-bookworm");
     expect(image("shared-peertube-image")).toBe("chocobozzz/peertube:v7.2.3-bookworm");
+    expect(image("local-platform-docker-cli")).toBe("docker:28.5.0-cli"); // the network jobs' CLI
     expect(image("demo-peertube-image")).toBe("chocobozzz/peertube:v7.3.0-bookworm"); // a town's own: its versions
   });
 });

@@ -56,6 +56,7 @@ describe("ReverseProxy", () => {
       image: "sha256:proxy-image",
       restart: "unless-stopped",
       memory: 256,
+      memorySwap: 256,
       labels: [
         { label: "socle.backup.volumes", value: "socle-proxy-data" },
         { label: "socle.health", value: "http:8081/socle-health" },
@@ -99,6 +100,7 @@ describe("ReverseProxy", () => {
       attach: true,
       logs: true,
       memory: 128,
+      memorySwap: 128,
       labels: [
         { label: "socle.role", value: "job" },
         { label: "socle.service", value: "proxy" },

@@ -1,6 +1,15 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  ADMIN_SCRIPT,
   DUMP_SCRIPT,
+  LOAD_SCRIPT,
+  MARIADB_PLAIN_DUMP,
+  PING_SCRIPT,
+  QUERY_SCRIPT,
   parseDatabaseInfo,
   parseRowCounts,
   quoteIdent,
@@ -13,7 +22,7 @@ describe("database scripts and SQL", () => {
   it("dumps with the contract's exact commands, variables expanded inside the container", () => {
     expect(DUMP_SCRIPT.postgres).toBe('exec pg_dump -Fc -U "$POSTGRES_USER" "$1"');
     expect(DUMP_SCRIPT.mariadb).toBe(
-      'exec mariadb-dump --single-transaction -uroot -p"$MARIADB_ROOT_PASSWORD" "$1"',
+      'export MYSQL_PWD="$MARIADB_ROOT_PASSWORD"; exec mariadb-dump --single-transaction -uroot "$1"',
     );
   });
 
@@ -69,5 +78,46 @@ describe("database scripts and SQL", () => {
       collate: "utf8mb4_general_ci",
     });
     expect(parseDatabaseInfo("postgres", "")).toBeUndefined();
+  });
+});
+
+describe("no database client's argv carries a password (issue 12, finding 13)", () => {
+  const SECRET = "s3cret-root-pw";
+  const clients = ["mariadb", "mariadb-dump", "mariadb-admin", "pg_dump", "pg_restore", "psql", "pg_isready"];
+  // Fake clients: each logs its argv (one a line) and the MYSQL_PWD it received.
+  const bin = mkdtempSync(path.join(tmpdir(), "socle-dbc-"));
+  for (const c of clients) {
+    writeFileSync(
+      path.join(bin, c),
+      `#!/bin/sh\nf=$(mktemp "${bin}/log.XXXXXX")\n{ echo "${c}"; printf 'MYSQL_PWD=%s\\n' "\${MYSQL_PWD-}"; printf '%s\\n' "$@"; } >"$f"\n`,
+    );
+    chmodSync(path.join(bin, c), 0o755);
+  }
+  const scripts: [string, string][] = [
+    ...[DUMP_SCRIPT, QUERY_SCRIPT, PING_SCRIPT, ADMIN_SCRIPT, LOAD_SCRIPT].flatMap((m) =>
+      Object.entries(m).map(([engine, script]) => [`${engine}: ${script}`, script] as [string, string]),
+    ),
+    ["MARIADB_PLAIN_DUMP", MARIADB_PLAIN_DUMP],
+  ];
+
+  it.each(scripts)("%s", (_name, script) => {
+    for (const f of readdirSync(bin).filter((n) => n.startsWith("log.")))
+      writeFileSync(path.join(bin, f), "");
+    const before = new Set(readdirSync(bin));
+    const r = spawnSync("/bin/sh", ["-c", script, "sh", "db", "SELECT 1"], {
+      input: "",
+      encoding: "utf8",
+      env: { PATH: `${bin}:/usr/bin:/bin`, MARIADB_ROOT_PASSWORD: SECRET, POSTGRES_USER: "admin" },
+    });
+    expect(r.status).toBe(0);
+    const logs = readdirSync(bin)
+      .filter((n) => n.startsWith("log.") && !before.has(n))
+      .map((n) => readFileSync(path.join(bin, n), "utf8").trimEnd().split("\n"));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const [client, pwd, ...argv] of logs) {
+      expect(argv.join(" ")).not.toContain(SECRET);
+      expect(argv.some((a) => a.startsWith("-p") || a.startsWith("--password"))).toBe(false);
+      expect(pwd).toBe(client!.startsWith("mariadb") ? `MYSQL_PWD=${SECRET}` : "MYSQL_PWD=");
+    }
   });
 });

@@ -24,7 +24,7 @@ const engine = [
     role: "app",
     version: "32.0.3",
     volumes: ["demo-nextcloud-html", "demo-nextcloud-data"],
-    dump: { engine: "postgres", database: "nextcloud_demo" },
+    dump: { engine: "postgres", database: "demo_nextcloud" },
     dumpContainer: "socle-postgres",
     pre: "php occ maintenance:mode --on",
     post: "php occ maintenance:mode --off",
@@ -73,9 +73,10 @@ describe("groupContainers", () => {
     expect(nc.dumps).toEqual([
       {
         engine: "postgres",
-        database: "nextcloud_demo",
+        database: "demo_nextcloud",
         container: "socle-postgres",
         declaredBy: "demo-nextcloud",
+        shared: true,
       },
     ]);
     expect(nc.volumes).toEqual(["demo-nextcloud-data", "demo-nextcloud-html"]);
@@ -93,7 +94,13 @@ describe("groupContainers", () => {
   it("a stand-alone database container dumps itself and is not stopped on restore", () => {
     const wp = groupContainers(engine, { service: "wordpress-club" })[0]!;
     expect(wp.dumps).toEqual([
-      { engine: "mariadb", database: "wp", container: "demo-site-db", declaredBy: "demo-site-db" },
+      {
+        engine: "mariadb",
+        database: "wp",
+        container: "demo-site-db",
+        declaredBy: "demo-site-db",
+        shared: false,
+      },
     ]);
     expect(appContainers(wp)).toEqual([]);
   });
@@ -117,9 +124,101 @@ describe("groupContainers", () => {
     expect(describeGroup(groupContainers(engine, { service: "nextcloud" })[0]!)).toEqual([
       "demo/nextcloud (version 32.0.3)",
       "  pre   demo-nextcloud: php occ maintenance:mode --on",
-      "  dump  postgres:nextcloud_demo in socle-postgres",
+      "  dump  postgres:demo_nextcloud in socle-postgres",
       "  vols  demo-nextcloud-data, demo-nextcloud-html",
       "  post  demo-nextcloud: php occ maintenance:mode --off",
+    ]);
+  });
+});
+
+describe("where a dump may run (finding 15: never another town's server or database)", () => {
+  const server = c("socle-postgres", { tenant: "_platform", service: "postgres", role: "db" });
+  const townDb = c("b-db", { tenant: "b", service: "nextcloud", role: "db" });
+  const app = (name: string, tenant: string, database: string, dumpContainer?: string) =>
+    c(name, {
+      tenant,
+      service: "nextcloud",
+      role: "app",
+      dump: { engine: "postgres", database },
+      ...(dumpContainer !== undefined ? { dumpContainer } : {}),
+    });
+  const only = (containers: EngineContainer[], tenant: string) =>
+    groupContainers(containers, { tenant, service: "nextcloud" })[0]!;
+
+  it("refuses another town's database server, naming the container and the label", () => {
+    const g = only([server, townDb, app("a-nextcloud", "a", "a_nextcloud", "b-db")], "a");
+    expect(g.dumps).toEqual([]);
+    expect(g.problems).toEqual([
+      'a-nextcloud: socle.backup.dump.container: "b-db" is neither a container of a/nextcloud nor the platform\'s postgres server (socle.tenant=_platform, socle.role=db, socle.service=postgres); fix the label',
+    ]);
+  });
+
+  it("refuses an unknown container and the platform server of another engine", () => {
+    const unknown = only([server, app("a-nextcloud", "a", "a_nextcloud", "nowhere")], "a");
+    expect(unknown.problems[0]).toMatch(/^a-nextcloud: socle.backup.dump.container: "nowhere" is neither/);
+    const mdb = c("a-nextcloud", {
+      tenant: "a",
+      service: "nextcloud",
+      role: "app",
+      dump: { engine: "mariadb", database: "a_nextcloud" },
+      dumpContainer: "socle-postgres",
+    });
+    expect(only([server, mdb], "a").problems[0]).toContain("nor the platform's mariadb server");
+  });
+
+  it("on the shared server, only the group's own database", () => {
+    const g = only([server, app("a-nextcloud", "a", "b_nextcloud", "socle-postgres")], "a");
+    expect(g.dumps).toEqual([]);
+    expect(g.problems).toEqual([
+      'a-nextcloud: socle.backup.dump: database "b_nextcloud" on the shared server socle-postgres is not a/nextcloud\'s own (a_nextcloud); fix the label',
+    ]);
+    // "saint" may not reach "saint-denis"'s database through the shared prefix.
+    const prefix = only(
+      [server, app("saint-nextcloud", "saint", "saint_denis_nextcloud", "socle-postgres")],
+      "saint",
+    );
+    expect(prefix.problems[0]).toContain("is not saint/nextcloud's own (saint_nextcloud)");
+  });
+
+  it("a dump in another container of the same group is the group's own server", () => {
+    const ownDb = c("a-db", { tenant: "a", service: "nextcloud", role: "db" });
+    const g = only([ownDb, app("a-nextcloud", "a", "anything", "a-db")], "a");
+    expect(g.problems).toEqual([]);
+    expect(g.dumps).toEqual([
+      {
+        engine: "postgres",
+        database: "anything",
+        container: "a-db",
+        declaredBy: "a-nextcloud",
+        shared: false,
+      },
+    ]);
+  });
+
+  it("two groups claiming one shared database are both refused, even under a filter", () => {
+    const wp = c("demo-assos-nextcloud", {
+      tenant: "demo",
+      service: "wordpress-nextcloud",
+      role: "app",
+      dump: { engine: "postgres", database: "demo_assos_nextcloud" },
+      dumpContainer: "socle-postgres",
+    });
+    const nc = app("demo-assos-nextcloud-app", "demo-assos", "demo_assos_nextcloud", "socle-postgres");
+    const g = only([server, wp, nc], "demo-assos");
+    expect(g.dumps).toEqual([]);
+    expect(g.problems).toEqual([
+      'demo-assos-nextcloud-app: socle.backup.dump: database "demo_assos_nextcloud" on socle-postgres is also claimed by demo/wordpress-nextcloud; fix the labels',
+    ]);
+  });
+
+  it("refuses tenant and service values outside the name grammar (they become restic tags)", () => {
+    const bad = c("x", {
+      [LABELS.tenant]: "a,kind=manifest",
+      [LABELS.service]: "s",
+      [LABELS.backupVolumes]: "v",
+    });
+    expect(groupContainers([bad])[0]!.problems).toEqual([
+      'x: socle.tenant: "a,kind=manifest" is not a valid name',
     ]);
   });
 });

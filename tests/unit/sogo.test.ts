@@ -130,11 +130,8 @@ describe("Sogo under the mock engine", () => {
     expect(c.inputs.memory).toBe(768);
     expect(c.inputs.ports).toBeUndefined();
     expect(c.inputs.command).toEqual(["sogod"]);
-    expect(c.inputs.networksAdvanced).toEqual([
-      { name: "socle-web" },
-      { name: "socle-backend" },
-      { name: "socle-t-demo" },
-    ]);
+    // its tenant's web network (proxy, SSO) and back-end network (memcached, mail, the database server)
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }, { name: "socle-t-demo-back" }]);
     expect(c.inputs.volumes).toEqual([
       { volumeName: "demo-sogo-backups", containerPath: "/var/lib/sogo/backups" },
     ]);
@@ -186,7 +183,7 @@ describe("Sogo under the mock engine", () => {
     expect(web.inputs.name).toBe("demo-sogo-web");
     expect(web.inputs.command).toEqual(["web"]);
     expect(web.inputs.memory).toBe(64);
-    expect(web.inputs.networksAdvanced).toEqual([{ name: "socle-web" }]);
+    expect(web.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }]);
     expect(envOf(web)).toEqual({ SOGO_UPSTREAM: "demo-sogo:20000" });
     expect(web.inputs.uploads).toBeUndefined();
     expect(labelsOf(web)["socle.backup.volumes"]).toBeUndefined();

@@ -130,19 +130,25 @@ describe("WordPressSite under the mock engine", () => {
       WORDPRESS_TABLE_PREFIX: "wp_",
     });
     expect(envOf(app("judo")).WORDPRESS_CONFIG_EXTRA).toContain("define('OIDC_LOGIN_TYPE', 'auto');");
+    // an association's admin installs, uploads or edits no plugin (no PHP of its own on the host)
+    expect(extra).toContain("define('DISALLOW_FILE_MODS', true);");
     expect(c.inputs.volumes).toEqual([
       { volumeName: "demo-assos-club-echecs-html", containerPath: "/var/www/html" },
     ]);
     expect(rec.get(T.volume, "demo-wp-club-echecs-html").inputs.name).toBe("demo-assos-club-echecs-html");
-    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-web" }, { name: "socle-backend" }]);
+    expect(c.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-web" }, { name: "socle-t-demo-back" }]);
     expect(c.inputs.healthcheck).toEqual({
       tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1/wp-admin/install.php"],
       interval: "30s",
       timeout: "10s",
       retries: 5,
-      startPeriod: "120s",
+      startPeriod: "2m0s",
     });
     expect((c.dependencies ?? []).some((u) => u.endsWith("::demo-wp-club-echecs-db-init"))).toBe(true);
+    // its database is initialised through demo's back-end network, once MariaDB is attached to it
+    const init = rec.get(T.container, "demo-wp-club-echecs-db-init");
+    expect(init.inputs.networksAdvanced).toEqual([{ name: "socle-t-demo-back" }]);
+    expect((init.dependencies ?? []).some((u) => u.endsWith("::demo-network-mariadb"))).toBe(true);
   });
 
   it("uploads the mu-plugin into the html volume", () => {

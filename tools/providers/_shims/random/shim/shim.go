@@ -1,0 +1,13 @@
+// Package shim exposes the Random Terraform provider (plugin framework),
+// which lives in an internal package, to the bridge; scripts/toolchain.sh
+// copies it into a local copy of the provider module.
+package shim
+
+import (
+	pfprovider "github.com/hashicorp/terraform-plugin-framework/provider"
+
+	"github.com/terraform-providers/terraform-provider-random/internal/provider"
+)
+
+// NewProvider returns the provider.
+func NewProvider() pfprovider.Provider { return provider.New() }
