@@ -5,6 +5,8 @@
  * update planner walks through. One place for every pin: components read
  * `imageRef`, the planner reads `CATALOGUE`.
  */
+import { SOGO_OIDC_MIN_VERSION } from "../templates/sogo-conf.js";
+
 export interface CatalogueEntry {
   /** Image repository, without tag. */
   image: string;
@@ -111,4 +113,58 @@ export function imageRef(service: ServiceName, version?: string): string {
 
 export function pinned(service: ServiceName): string {
   return CATALOGUE[service].pinned;
+}
+
+/**
+ * What the components accept as a version of a service, beyond "numbers
+ * separated by dots" (the catalogue's own shape): how many numbers, and the
+ * oldest version they can run. The config reader refuses the same versions
+ * (stacks/config-tenants.ts), before any resource is declared.
+ */
+export interface VersionRule {
+  /** Exactly this many dot-separated numbers (the image tags have this shape). */
+  parts?: number;
+  /** The oldest version the component runs. */
+  minimum?: string;
+}
+
+export const VERSION_RULES: Partial<Record<ServiceName, VersionRule>> = {
+  nextcloud: { parts: 3 },
+  keycloak: { parts: 3 },
+  /** From Alinto (the default source): OpenID Connect needs 5.12 (templates/sogo-conf.ts). */
+  sogo: { parts: 3, minimum: SOGO_OIDC_MIN_VERSION },
+  /** The database initialisers use psql's `\getenv`, new in PostgreSQL 15. */
+  postgres: { minimum: "15" },
+};
+
+/** Numbers separated by dots. */
+export function isNumericVersion(v: string): boolean {
+  return /^\d+(?:\.\d+)*$/.test(v);
+}
+
+/** `a` older than `b`, number by number (`5.8.0` < `5.12`). */
+export function olderThan(a: string, b: string): boolean {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+/**
+ * Undefined when the components accept `version` for `service`; otherwise what
+ * they expect, for a message (`3 numbers, e.g. "32.0.3"`, `15 or newer`).
+ */
+export function versionProblem(service: ServiceName, version: string): string | undefined {
+  const rule = VERSION_RULES[service] ?? {};
+  const example = `e.g. "${CATALOGUE[service].pinned}"`;
+  if (!isNumericVersion(version)) return `numbers separated by dots, ${example}`;
+  if (rule.parts !== undefined && version.split(".").length !== rule.parts)
+    return `${rule.parts} numbers, ${example}`;
+  if (rule.minimum !== undefined && olderThan(version, rule.minimum))
+    return `${rule.minimum} or newer, ${example}`;
+  return undefined;
 }

@@ -137,7 +137,7 @@ export async function main(options: BackupOptions = {}): Promise<BackupResult> {
   let session: Session | undefined;
   try {
     session = openSession({ ...options, command: "backup", lock: !options.dryRun, out });
-    result.repository = session.ctx.repo.url;
+    result.repository = session.ctx.repo.shown;
     result.runId = session.ctx.runId;
     const stale = session.stale;
     if (stale) result.recovery = await recoverCrashedRun(session, stale, out);

@@ -4,7 +4,9 @@
  * `exitCode`) and optionally `report(result)` (human lines). To add a command:
  * one import and one entry in COMMANDS.
  */
+import { redactUrls } from "../templates/checks.js";
 import { EXIT, EXIT_HELP, SocleError, errorMessage } from "./lib/errors.js";
+import { engineProblem } from "./lib/docker.js";
 import * as backup from "./backup.js";
 import * as restore from "./restore.js";
 import * as drill from "./drill.js";
@@ -62,20 +64,26 @@ export async function run(argv: string[]): Promise<number> {
   try {
     options = cmd.module.parseArgs(rest);
   } catch (e) {
-    process.stderr.write(`socle ${name}: ${errorMessage(e)}\n(see socle ${name} --help)\n`);
+    process.stderr.write(`socle ${name}: ${redactUrls(errorMessage(e))}\n(see socle ${name} --help)\n`);
     return e instanceof SocleError ? e.exitCode : EXIT.usage;
   }
   if (options.help) {
     process.stdout.write(`${cmd.module.HELP}\n`);
     return EXIT.ok;
   }
+  const engine = name === "report" ? undefined : engineProblem();
+  if (engine) {
+    process.stderr.write(`socle ${name}: ${engine}\n`);
+    return EXIT.usage;
+  }
   const result = (await cmd.module.main(options as never)) as CommandResult & { errors?: string[] };
+  // URL passwords (a repository given with credentials) are never printed in clear.
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${redactUrls(JSON.stringify(result))}\n`);
   } else {
-    for (const e of result.errors ?? []) process.stderr.write(`socle ${name}: ${e}\n`);
+    for (const e of result.errors ?? []) process.stderr.write(`socle ${name}: ${redactUrls(e)}\n`);
     const lines = cmd.module.report ? cmd.module.report(result as never) : [];
-    if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+    if (lines.length > 0) process.stdout.write(`${redactUrls(lines.join("\n"))}\n`);
   }
   return result.exitCode;
 }

@@ -133,7 +133,7 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
   const scratch: Scratch = { containers: [], volumes: [], network: "" };
   try {
     session = openSession({ ...options, command: "drill", lock: !options.dryRun, out });
-    result.repository = session.ctx.repo.url;
+    result.repository = session.ctx.repo.shown;
     if (session.stale) await recoverCrashedRun(session, session.stale, out);
     await ensureRepository(session.ctx, false, out);
     const tags = [
@@ -143,7 +143,7 @@ export async function main(options: DrillOptions = {}): Promise<DrillResult> {
     ];
     const [manifests, labelled] = await allInOrder([listSnapshots(session.ctx, tags), listLabelled()]);
     const latest = latestPerService(manifests);
-    if (latest.length === 0) throw new SocleError(`no complete backup to drill in ${session.ctx.repo.url}`);
+    if (latest.length === 0) throw new SocleError(`no complete backup to drill in ${session.ctx.repo.shown}`);
     if (options.dryRun) {
       result.plan = latest.map((s) => `${snapKey(s)}: manifest ${s.short_id} (${s.time})`);
       for (const l of result.plan) out.print(l);

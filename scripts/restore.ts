@@ -135,7 +135,7 @@ export async function main(options: RestoreOptions): Promise<RestoreResult> {
   let session: Session | undefined;
   try {
     session = openSession({ ...options, command: "restore", lock: !options.dryRun, out });
-    result.repository = session.ctx.repo.url;
+    result.repository = session.ctx.repo.shown;
     if (session.stale) await recoverCrashedRun(session, session.stale, out);
     await ensureRepository(session.ctx, false, out);
     const plan = await planRestore(session, options);
@@ -179,7 +179,7 @@ async function planRestore(session: Session, options: RestoreOptions): Promise<P
   const services = [...new Set(manifests.map((m) => tagValue(m, "service")!))].sort();
   if (services.length === 0) {
     throw new SocleError(
-      `no complete backup of ${options.tenant}${options.service ? `/${options.service}` : ""} in ${session.ctx.repo.url}`,
+      `no complete backup of ${options.tenant}${options.service ? `/${options.service}` : ""} in ${session.ctx.repo.shown}`,
     );
   }
   const engine = groupContainers(labelled, { tenant: options.tenant });

@@ -1,7 +1,9 @@
 /**
  * Pure building blocks of the stack config validation (stacks/config.ts):
- * a `Reader` that collects every problem with its config path, and the format
- * predicates (slug, domain, email, IPv4/CIDR, SSH key, OnCalendar schedule …).
+ * a `Reader` that collects every problem with its config path, and the checks
+ * (a message and a predicate). The predicates the components share are in
+ * templates/checks.ts (one definition for both); the schedule's grammar and
+ * next elapse in stacks/config-calendar.ts.
  *
  * Message shapes (every line starts with the config path, `socle:…`):
  * - `<path>: missing, expected <what>`          a required key is absent (or null)
@@ -12,6 +14,23 @@
  * Values are shown as JSON, cut to 60 characters; secrets are shown as `[secret]`.
  */
 
+import {
+  MAX_DISPLAY_TEXT,
+  SLUG_RE,
+  isDisplayText,
+  isDomain,
+  isEmail,
+  isHostPort,
+  isLabel,
+  isSshKey,
+  ipv4,
+  ipv4String,
+  sshKeyProblem,
+} from "../templates/checks.js";
+import { isSchedule } from "./config-calendar.js";
+
+export { ipv4, ipv4String, isDomain, isEmail, isHostPort, isLabel, isSchedule, isSshKey };
+
 /** A validation check: what is expected (used in messages) and a parser (undefined = invalid). */
 export interface Check<T> {
   what: string;
@@ -20,9 +39,15 @@ export interface Check<T> {
 
 export type RawObject = Record<string, unknown>;
 
-/** JSON rendering of a value for a message, cut to 60 characters. */
+/** Characters JSON leaves as they are but a terminal would obey (bidi controls, line separators). */
+const INVISIBLE = /[\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+/** JSON rendering of a value for a message, cut to 60 characters; bidi controls shown as `\uXXXX`. */
 export function show(v: unknown): string {
-  const s = v === undefined ? "undefined" : JSON.stringify(v);
+  const s = (v === undefined ? "undefined" : JSON.stringify(v)).replace(
+    INVISIBLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
 
@@ -173,64 +198,29 @@ export function oneOf<T extends string>(what: string, values: readonly T[]): Che
   return { what, parse: (v) => (values.includes(v as T) ? (v as T) : undefined) };
 }
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/** One RFC 1123 label: 1 to 63 of a-z, 0-9 and -, not starting or ending with -. */
-export function isLabel(s: string): boolean {
-  return LABEL.test(s);
-}
-
-/** RFC 1123 host name: lowercase labels of a-z, 0-9 and -, at least two, not an all-digit TLD. */
-export function isDomain(s: string): boolean {
-  const labels = s.split(".");
-  return (
-    s.length <= 253 &&
-    labels.length >= 2 &&
-    labels.every((l) => LABEL.test(l)) &&
-    !/^\d+$/.test(labels.at(-1)!)
-  );
+/** A config slug: `SLUG_RE`, 1 to 32 characters (slugs name containers, realms and databases). */
+export function isSlug(s: string): boolean {
+  return s.length <= 32 && SLUG_RE.test(s);
 }
 
 /** Dot-separated labels, prefixed to a tenant's domain (`cloud`, `club.assos`). */
 export function isSubdomain(s: string): boolean {
-  return s.split(".").every((l) => LABEL.test(l));
-}
-
-export function isSlug(s: string): boolean {
-  return /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(s);
-}
-
-export function isEmail(s: string): boolean {
-  const m = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@(.+)$/.exec(s);
-  if (!m) return false;
-  const local = m[1]!;
-  return (
-    !local.startsWith(".") && !local.endsWith(".") && !local.includes("..") && isDomain(m[2]!.toLowerCase())
-  );
+  return s.split(".").every(isLabel);
 }
 
 export const SLUG = pred("a slug (1 to 32 characters a-z, 0-9 and -, not starting or ending with -)", isSlug);
 export const DOMAIN = pred("a domain name", isDomain);
 export const SUBDOMAIN = pred("a subdomain (dot-separated labels of a-z, 0-9 and -)", isSubdomain);
 export const EMAIL = pred("an email address", isEmail);
+export const TEXT = pred(
+  `a name (one line of at most ${MAX_DISPLAY_TEXT} characters, without control or bidirectional characters)`,
+  isDisplayText,
+);
 export const VERSION = pred('a version (numbers separated by dots, e.g. "32.0.3")', (s) =>
   /^\d+(?:\.\d+){1,4}$/.test(s),
 );
 
 // ---------------------------------------------------------------- IPv4
-
-/** An IPv4 address as an unsigned 32-bit integer, or undefined. */
-export function ipv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p, i) => p > 255 || (m[i + 1]!.length > 1 && m[i + 1]!.startsWith("0")))) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + p, 0);
-}
-
-export function ipv4String(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
 
 export interface Cidr {
   text: string;
@@ -259,118 +249,31 @@ export const CIDR: Check<Cidr> = {
 
 // ---------------------------------------------------------------- formats
 
-/** `host:port`: a host name (one label or more) or an IPv4 address, and a port 1..65535. */
-export function isHostPort(s: string): boolean {
-  const m = /^([^:]+):(\d{1,5})$/.exec(s);
-  if (!m) return false;
-  const host = m[1]!;
-  const port = Number(m[2]);
-  const hostOk = ipv4(host) !== undefined || host.split(".").every((l) => LABEL.test(l));
-  return hostOk && port >= 1 && port <= 65535;
-}
 export const HOST_PORT = pred('host:port (e.g. "imap.mairie.example:993")', isHostPort);
 
-/** The length-prefixed fields of an SSH public key blob, or undefined when it does not parse exactly. */
-function sshFields(blob: Buffer): Buffer[] | undefined {
-  const fields: Buffer[] = [];
-  let at = 0;
-  while (at < blob.length) {
-    if (at + 4 > blob.length) return undefined;
-    const len = blob.readUInt32BE(at);
-    if (at + 4 + len > blob.length) return undefined;
-    fields.push(blob.subarray(at + 4, at + 4 + len));
-    at += 4 + len;
-  }
-  return fields;
-}
-
-/**
- * An OpenSSH public key line: `<type> <base64> [comment]`, type ssh-ed25519,
- * ssh-rsa or ecdsa-sha2-*, and the base64 blob must decode to a key of that
- * same type with all its fields (catches truncated or mixed-up pastes).
- */
-export function isSshKey(s: string): boolean {
-  const m = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-([a-z0-9]+)) ([A-Za-z0-9+/]+={0,2})(?: \S.*)?$/.exec(s);
-  if (!m) return false;
-  const fields = sshFields(Buffer.from(m[3]!, "base64"));
-  if (!fields || fields[0]?.toString("latin1") !== m[1]) return false;
-  if (m[1] === "ssh-ed25519") return fields.length === 2 && fields[1]!.length === 32;
-  if (m[1] === "ssh-rsa") return fields.length === 3 && fields[2]!.length >= 128;
-  return fields.length === 3 && fields[1]!.toString("latin1") === m[2] && fields[2]!.length > 0;
-}
 export const SSH_KEY = pred(
   "an SSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-* with its base64 key)",
-  isSshKey,
+  (s) => sshKeyProblem(s) !== "malformed",
 );
 
-export function isHttpsUrl(s: string): boolean {
+export const HTTPS_URL = pred('an https URL (e.g. "https://pve1.mairie.example:8006/")', (s) => {
   try {
     const u = new URL(s);
-    return u.protocol === "https:" && u.hostname.length > 0 && !/\s/.test(s);
+    return u.protocol === "https:" && u.hostname.length > 0 && !/[\s\p{Cc}]/u.test(s);
   } catch {
     return false;
   }
-}
-export const HTTPS_URL = pred('an https URL (e.g. "https://pve1.mairie.example:8006/")', isHttpsUrl);
+});
 
+export const SCHEDULE = pred('a systemd OnCalendar schedule (e.g. "daily" or "*-*-* 02:30:00")', isSchedule);
+
+/** A Docker engine address's shape (its TLS and credentials: `dockerHostProblem`, templates/checks.ts). */
 export const DOCKER_HOST = pred("a Docker engine address (unix://, tcp:// or ssh://)", (s) =>
   /^(unix:\/\/\/\S+|tcp:\/\/\S+:\d+|ssh:\/\/\S+)$/.test(s),
 );
 
-/** restic repository: an absolute path, or a backend prefix restic knows. */
+/** restic repository: an absolute path, or a backend prefix restic knows (its content: stacks/config.ts). */
 export const REPOSITORY = pred(
   "a restic repository (an absolute path, or sftp:, rest:, s3:, b2:, azure:, gs:, swift: or rclone:)",
   (s) => /^(\/\S*|(sftp|rest|s3|b2|azure|gs|swift|rclone):\S+)$/.test(s),
 );
-
-const WEEKDAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)";
-const WEEKDAYS = `${WEEKDAY}(?:\\.\\.${WEEKDAY})?(?:,${WEEKDAY}(?:\\.\\.${WEEKDAY})?)*`;
-const ITEM = "(?:\\*|\\d{1,4}(?:\\.\\.\\d{1,4})?)(?:/\\d{1,4})?";
-const LIST = `${ITEM}(?:,${ITEM})*`;
-const DATE = `${LIST}-${LIST}(?:-${LIST})?`;
-const TIME = `(${LIST}):(${LIST})(?::(${LIST}))?`;
-const CALENDAR = new RegExp(`^(?:${WEEKDAYS} )?(?:(${DATE})(?: ${TIME})?|${TIME})$`);
-const SHORTHANDS = [
-  "minutely",
-  "hourly",
-  "daily",
-  "weekly",
-  "monthly",
-  "yearly",
-  "annually",
-  "quarterly",
-  "semiannually",
-];
-
-/** Every number of a field list (`a`, `a..b`, `a,b`, `x/n`: the step n excepted) is at most `max`. */
-function withinMax(list: string | undefined, max: number): boolean {
-  if (list === undefined) return true;
-  return list
-    .split(",")
-    .every((item) => (item.split("/")[0]!.match(/\d+/g) ?? []).every((n) => Number(n) <= max));
-}
-
-/**
- * A systemd OnCalendar expression, checked by a reasoned regex rather than a
- * full parser: the shorthands (`daily`, `weekly` …), or
- * `[weekdays ]date[ time]` / `[weekdays ]time`, where date is `Y-M-D` or
- * `M-D`, time is `h:m[:s]`, and each field is `*`, a number, a range `a..b`,
- * a list `a,b` or a repetition `x/n`. Months must be ≤ 12, days ≤ 31, hours ≤ 23,
- * minutes and seconds ≤ 59 (repetition steps excepted). Time zones are not accepted.
- */
-export function isSchedule(s: string): boolean {
-  if (SHORTHANDS.includes(s)) return true;
-  const m = CALENDAR.exec(s);
-  if (!m) return false;
-  const [hours, minutes, seconds] = m[2] !== undefined ? [m[2], m[3], m[4]] : [m[5], m[6], m[7]];
-  const date = m[1]?.split("-") ?? [];
-  const [month, day] = date.length === 3 ? [date[1], date[2]] : [date[0], date[1]];
-  return (
-    withinMax(month, 12) &&
-    withinMax(day, 31) &&
-    withinMax(hours, 23) &&
-    withinMax(minutes, 59) &&
-    withinMax(seconds, 59)
-  );
-}
-export const SCHEDULE = pred('a systemd OnCalendar schedule (e.g. "daily" or "*-*-* 02:30:00")', isSchedule);

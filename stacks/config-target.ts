@@ -2,16 +2,13 @@
  * `socle:target`: where the containers run (the local Docker engine, the
  * default, or VMs on a Proxmox VE cluster). Pure; used by stacks/config.ts.
  */
+import { SYSTEM_ACCOUNTS } from "../templates/checks.js";
 import type { HostSpec, LocalTarget, ProxmoxTarget } from "./config.js";
 import {
   BOOL,
   CIDR,
-  DOCKER_HOST,
-  EMAIL,
-  HTTPS_URL,
   IPV4,
   SLUG,
-  SSH_KEY,
   at,
   int,
   ipv4,
@@ -20,12 +17,25 @@ import {
   isObject,
   oneOf,
   pred,
-  type Cidr,
-  type Reader,
+  show,
 } from "./config-checks.js";
+import type { Cidr, Reader } from "./config-checks.js";
+import {
+  DEFAULT_DOCKER_HOST,
+  MAX_DISK_GB,
+  MAX_MEMORY_MB,
+  checkDockerOverlap,
+  checkTemplateVmId,
+  readAcmeEmail,
+  readDockerHost,
+  readEndpoint,
+  readSshKey,
+} from "./config-target-checks.js";
+
+export { DOCKER_SUBNETS, MAX_DISK_GB, MAX_MEMORY_MB } from "./config-target-checks.js";
 
 export const TARGET_DEFAULTS = {
-  local: { dockerHost: "unix:///var/run/docker.sock", memoryMb: 16384 },
+  local: { dockerHost: DEFAULT_DOCKER_HOST, memoryMb: 16384 },
   proxmox: {
     insecure: false,
     datastore: "local-lvm",
@@ -38,7 +48,7 @@ export const TARGET_DEFAULTS = {
 } as const;
 
 export const TARGET_KINDS = ["local", "proxmox"] as const;
-const LOCAL_KEYS = ["kind", "dockerHost", "memoryMb", "acmeEmail"];
+const LOCAL_KEYS = ["kind", "dockerHost", "dockerCertPath", "memoryMb", "acmeEmail"];
 const PROXMOX_KEYS = [
   "kind",
   "endpoint",
@@ -68,11 +78,13 @@ const BRIDGE = pred('a bridge interface name (e.g. "vmbr0")', (s) =>
   /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(s),
 );
 const USER = pred('a Linux user name (e.g. "socle")', (s) => /^[a-z_][a-z0-9_-]{0,31}$/.test(s));
+const MEMORY_MB = int(2048, MAX_MEMORY_MB);
 const KIND = oneOf('"local" or "proxmox"', TARGET_KINDS);
 
 /** The host names a tenant may be pinned to (`local` for the local target). */
 export function hostNames(target: LocalTarget | ProxmoxTarget): string[] {
-  return target.kind === "local" ? ["local"] : target.hosts.map((h) => h.name);
+  // (hosts is undefined in a target whose hosts are invalid: errors are reported already)
+  return target.kind === "local" ? ["local"] : (target.hosts ?? []).map((h) => h.name);
 }
 
 /** Host name → IPv4 address: hosts take consecutive addresses from `network.firstAddress`. */
@@ -98,13 +110,10 @@ export function readTarget(r: Reader, v: unknown): LocalTarget | ProxmoxTarget |
 function readLocal(r: Reader, path: string, v: Record<string, unknown>): LocalTarget {
   r.object(path, v, "an object", LOCAL_KEYS);
   const d = TARGET_DEFAULTS.local;
-  const acmeEmail = r.optional(at(path, "acmeEmail"), v.acmeEmail, EMAIL);
-  return {
-    kind: "local",
-    dockerHost: r.withDefault(at(path, "dockerHost"), v.dockerHost, DOCKER_HOST, d.dockerHost),
-    memoryMb: r.withDefault(at(path, "memoryMb"), v.memoryMb, int(2048), d.memoryMb),
-    ...(acmeEmail !== undefined ? { acmeEmail } : {}),
-  };
+  const dockerHost = readDockerHost(r, path, v);
+  const memoryMb = r.withDefault(at(path, "memoryMb"), v.memoryMb, MEMORY_MB, d.memoryMb);
+  const acmeEmail = readAcmeEmail(r, at(path, "acmeEmail"), v.acmeEmail);
+  return { kind: "local", ...dockerHost, memoryMb, ...(acmeEmail !== undefined ? { acmeEmail } : {}) };
 }
 
 /** A required, non-empty list. */
@@ -127,13 +136,15 @@ function readProxmox(r: Reader, path: string, v: Record<string, unknown>): Proxm
   const d = TARGET_DEFAULTS.proxmox;
   const p = (k: string) => at(path, k);
   // Read in the documented key order, so that errors come out in that order.
-  const endpoint = r.required(p("endpoint"), v.endpoint, HTTPS_URL);
+  const endpoint = readEndpoint(r, p("endpoint"), v.endpoint);
   const insecure = r.withDefault(p("insecure"), v.insecure, BOOL, d.insecure);
   const nodes = requiredList(r, p("nodes"), v.nodes, "a list of at least one Proxmox node name", (ip, x) =>
     r.value(ip, x, NODE),
   );
   uniqueNames(r, p("nodes"), v.nodes, "");
   const templateVmId = r.required(p("templateVmId"), v.templateVmId, int(100, 999_999_999));
+  if (templateVmId !== undefined && Array.isArray(v.hosts))
+    checkTemplateVmId(r, path, templateVmId, v.hosts.length);
   const datastore = r.withDefault(p("datastore"), v.datastore, STORAGE, d.datastore);
   const snippetsDatastore = r.withDefault(
     p("snippetsDatastore"),
@@ -144,14 +155,8 @@ function readProxmox(r: Reader, path: string, v: Record<string, unknown>): Proxm
   const bridge = r.withDefault(p("bridge"), v.bridge, BRIDGE, d.bridge);
   const vlanId = r.optional(p("vlanId"), v.vlanId, int(1, 4094));
   const network = readNetwork(r, p("network"), v.network);
-  const sshPublicKeys = requiredList(
-    r,
-    p("sshPublicKeys"),
-    v.sshPublicKeys,
-    "a list of SSH public keys",
-    (kp, x) => r.value(kp, x, SSH_KEY),
-  );
-  const sshUser = r.withDefault(p("sshUser"), v.sshUser, USER, d.sshUser);
+  if (network?.cidr) checkDockerOverlap(r, at(p("network"), "cidr"), network.cidr);
+  const { sshPublicKeys, sshUser } = readAccess(r, path, v);
   const hosts = requiredList(r, p("hosts"), v.hosts, "a list of at least one host", (hp, x) =>
     readHost(r, hp, x, nodes),
   );
@@ -159,13 +164,8 @@ function readProxmox(r: Reader, path: string, v: Record<string, unknown>): Proxm
   if (network && Array.isArray(v.hosts)) checkAddresses(r, p("network"), network, v.hosts.length);
   const ha = r.withDefault(p("ha"), v.ha, BOOL, d.ha);
   if (ha && nodes && nodes.length < 2) r.add(p("ha"), `true needs at least 2 nodes in ${p("nodes")}`);
-  const acmeEmail = r.optional(p("acmeEmail"), v.acmeEmail, EMAIL);
-  const reserveMb = r.withDefault(p("reserveMb"), v.reserveMb, int(0), d.reserveMb);
-  hosts?.forEach((h, i) => {
-    if (h.memoryMb !== undefined && reserveMb >= h.memoryMb) {
-      r.add(p("reserveMb"), `${reserveMb} is not less than ${p("hosts")}[${i}].memoryMb (${h.memoryMb})`);
-    }
-  });
+  const acmeEmail = readAcmeEmail(r, p("acmeEmail"), v.acmeEmail);
+  const reserveMb = readReserve(r, path, v.reserveMb, hosts);
   return {
     kind: "proxmox",
     endpoint: endpoint!,
@@ -177,13 +177,48 @@ function readProxmox(r: Reader, path: string, v: Record<string, unknown>): Proxm
     bridge,
     ...(vlanId !== undefined ? { vlanId } : {}),
     network: network?.value as ProxmoxTarget["network"],
-    sshPublicKeys: sshPublicKeys!,
+    sshPublicKeys,
     sshUser,
     hosts: hosts!,
     ha,
     ...(acmeEmail !== undefined ? { acmeEmail } : {}),
     reserveMb,
   };
+}
+
+/** How Socle logs into the hosts: SSH keys (RSA of 3072 bits at least) and a user of its own. */
+function readAccess(
+  r: Reader,
+  path: string,
+  v: Record<string, unknown>,
+): Pick<ProxmoxTarget, "sshPublicKeys" | "sshUser"> {
+  const keys = requiredList(
+    r,
+    at(path, "sshPublicKeys"),
+    v.sshPublicKeys,
+    "a list of SSH public keys",
+    (kp, x) => readSshKey(r, kp, x),
+  );
+  const sshUser = r.withDefault(at(path, "sshUser"), v.sshUser, USER, TARGET_DEFAULTS.proxmox.sshUser);
+  if (SYSTEM_ACCOUNTS.includes(sshUser)) {
+    r.add(
+      at(path, "sshUser"),
+      `${show(sshUser)} is a system account of the Debian hosts (the admin user must be an account of its own, e.g. "socle")`,
+    );
+  }
+  return { sshPublicKeys: keys!, sshUser };
+}
+
+/** The memory kept for each host's OS: less than every host's memory. */
+function readReserve(r: Reader, path: string, v: unknown, hosts: HostSpec[] | undefined): number {
+  const p = at(path, "reserveMb");
+  const reserveMb = r.withDefault(p, v, int(0), TARGET_DEFAULTS.proxmox.reserveMb);
+  hosts?.forEach((h, i) => {
+    if (h.memoryMb !== undefined && reserveMb >= h.memoryMb) {
+      r.add(p, `${reserveMb} is not less than ${at(path, "hosts")}[${i}].memoryMb (${h.memoryMb})`);
+    }
+  });
+  return reserveMb;
 }
 
 /** Reports duplicate names in a list of strings (`suffix` "") or of objects with a name (`.name`). */
@@ -207,8 +242,8 @@ function readHost(r: Reader, path: string, v: unknown, nodes: string[] | undefin
   return {
     name: r.required(at(path, "name"), o.name, SLUG)!,
     cores: r.required(at(path, "cores"), o.cores, int(1, 128))!,
-    memoryMb: r.required(at(path, "memoryMb"), o.memoryMb, int(2048))!,
-    diskGb: r.required(at(path, "diskGb"), o.diskGb, int(20))!,
+    memoryMb: r.required(at(path, "memoryMb"), o.memoryMb, MEMORY_MB)!,
+    diskGb: r.required(at(path, "diskGb"), o.diskGb, int(20, MAX_DISK_GB))!,
     ...(node !== undefined ? { node } : {}),
   };
 }

@@ -2,8 +2,11 @@
  * `socle:tenants`: the towns served by this deployment, their services and
  * pinned versions. Pure; used by stacks/config.ts.
  */
-import type { ServiceName } from "../components/versions.js";
+import { wordpressNames } from "../components/names.js";
+import { versionProblem, type ServiceName } from "../components/versions.js";
+import { KEYCLOAK_ADMIN_REALM, MAX_HOST_NAME, MAX_SQL_IDENTIFIER, isEmail } from "../templates/checks.js";
 import type { Tenant, TenantServices } from "./config.js";
+import { SHARED_PEERTUBE_TENANT } from "./config-names.js";
 import {
   BOOL,
   DOMAIN,
@@ -12,8 +15,10 @@ import {
   SLUG,
   STRING,
   SUBDOMAIN,
+  TEXT,
   VERSION,
   at,
+  show,
   type RawObject,
   type Reader,
 } from "./config-checks.js";
@@ -46,6 +51,17 @@ const PEERTUBE_KEYS = ["shared", "subdomain"];
 const WORDPRESS_KEYS = ["sites"];
 const SITE_KEYS = ["slug", "title", "admin", "subdomain"];
 
+/** A tenant runs Socle's mail server (SOGo without the town's own servers): it publishes the mail ports. */
+export function servesMail(t: Pick<Tenant, "services">): boolean {
+  return Boolean(t.services?.sogo && !t.services.sogo.mail);
+}
+
+/** Slugs no tenant may take, and why. */
+export const RESERVED_SLUGS: Readonly<Record<string, string>> = {
+  [KEYCLOAK_ADMIN_REALM]: "Keycloak's own administration realm",
+  [SHARED_PEERTUBE_TENANT]: "the name of the shared PeerTube's containers and outputs",
+};
+
 /** An FQDN served by the deployment and the config path it comes from (for the duplicate check). */
 export interface ServedDomain {
   path: string;
@@ -70,22 +86,56 @@ export function readTenant(r: Reader, path: string, v: unknown, domains: ServedD
   if (!o) return undefined;
   // Read in the documented key order, so that errors come out in that order.
   const slug = r.required(at(path, "slug"), o.slug, SLUG);
-  const name = r.required(at(path, "name"), o.name, STRING);
+  if (slug !== undefined && Object.hasOwn(RESERVED_SLUGS, slug))
+    r.add(at(path, "slug"), `${show(slug)} is reserved (${RESERVED_SLUGS[slug]})`);
+  const name = text(r, at(path, "name"), o.name);
   const domain = r.required(at(path, "domain"), o.domain, DOMAIN);
   if (domain !== undefined) domains.push({ path: at(path, "domain"), value: domain });
   const serve = (p: string, sub: string) => {
-    if (domain !== undefined) domains.push({ path: p, value: `${sub}.${domain}` });
+    if (domain === undefined) return;
+    const fqdn = `${sub}.${domain}`;
+    if (fqdn.length > MAX_HOST_NAME) r.add(p, tooLong(sub, fqdn));
+    else domains.push({ path: p, value: fqdn });
   };
   const host = r.optional(at(path, "host"), o.host, STRING);
+  const versions = readVersions(r, at(path, "versions"), o.versions, TENANT_VERSIONED);
+  const federation = r.withDefault(at(path, "federation"), o.federation, BOOL, TENANT_DEFAULTS.federation);
+  const services = readServices(r, at(path, "services"), o.services, serve, slug);
+  if (services?.peertube || services?.sogo) checkDerivedAddresses(r, at(path, "domain"), domain);
   return {
     slug: slug!,
     name: name!,
     domain: domain!,
     ...(host !== undefined ? { host } : {}),
-    versions: readVersions(r, at(path, "versions"), o.versions, TENANT_VERSIONED),
-    federation: r.withDefault(at(path, "federation"), o.federation, BOOL, TENANT_DEFAULTS.federation),
-    services: readServices(r, at(path, "services"), o.services, serve)!,
+    versions,
+    federation,
+    services: services!,
   };
+}
+
+/** A required name or title: a non-empty string, then one line of display text (templates/checks.ts). */
+export function text(r: Reader, path: string, v: unknown): string | undefined {
+  const s = r.required(path, v, STRING);
+  return s !== undefined ? r.value(path, s, TEXT) : undefined;
+}
+
+/** A served name over 253 characters once the subdomain is added. */
+export function tooLong(sub: string, fqdn: string): string {
+  return `${show(sub)} makes the name ${show(fqdn)} of ${fqdn.length} characters (a domain name has ${MAX_HOST_NAME} at most)`;
+}
+
+/**
+ * The addresses the components derive from a tenant's domain (`admin@…` for
+ * PeerTube, `noreply@…` for its mail) must be addresses too (254 characters
+ * at most): refused on the domain when they are not.
+ */
+export function checkDerivedAddresses(r: Reader, path: string, domain: string | undefined): void {
+  if (domain !== undefined && !isEmail(`noreply@${domain}`)) {
+    r.add(
+      path,
+      `${show(domain)} is too long for the addresses made from it ("noreply@…" has 254 characters at most)`,
+    );
+  }
 }
 
 /** A map service → version, for the services in `allowed`. */
@@ -99,15 +149,25 @@ export function readVersions(
   const o = r.object(path, v, "an object of service: version", allowed);
   const out: Partial<Record<ServiceName, string>> = {};
   for (const service of allowed) {
-    const version = r.optional(at(path, service), o?.[service], VERSION);
-    if (version !== undefined) out[service] = version;
+    const p = at(path, service);
+    const version = r.optional(p, o?.[service], VERSION);
+    if (version === undefined) continue;
+    const problem = versionProblem(service, version);
+    if (problem !== undefined) r.invalid(p, version, `a version of ${service} Socle deploys (${problem})`);
+    else out[service] = version;
   }
   return out;
 }
 
 type Serve = (path: string, subdomain: string) => void;
 
-function readServices(r: Reader, path: string, v: unknown, serve: Serve): TenantServices | undefined {
+function readServices(
+  r: Reader,
+  path: string,
+  v: unknown,
+  serve: Serve,
+  tenant: string | undefined,
+): TenantServices | undefined {
   const what = `an object with any of: ${SERVICE_KEYS.join(", ")}`;
   if (v === undefined || v === null) {
     r.add(path, `missing, expected ${what}`);
@@ -133,22 +193,7 @@ function readServices(r: Reader, path: string, v: unknown, serve: Serve): Tenant
     serve(at(p, "subdomain"), out.nextcloud.subdomain);
     if (out.nextcloud.office) serve(at(p, "officeSubdomain"), out.nextcloud.officeSubdomain);
   }
-  if (o.sogo !== undefined) {
-    const p = at(path, "sogo");
-    const s = settings(r, p, o.sogo, SOGO_KEYS) ?? {};
-    out.sogo = { subdomain: r.withDefault(at(p, "subdomain"), s.subdomain, SUBDOMAIN, d.sogo.subdomain) };
-    serve(at(p, "subdomain"), out.sogo.subdomain);
-    if (s.mail !== undefined && s.mail !== null) {
-      const mp = at(p, "mail");
-      const m = r.object(mp, s.mail, "an object with imap, smtp and optionally sieve", MAIL_KEYS);
-      if (m) {
-        const imap = r.required(at(mp, "imap"), m.imap, HOST_PORT);
-        const smtp = r.required(at(mp, "smtp"), m.smtp, HOST_PORT);
-        const sieve = r.optional(at(mp, "sieve"), m.sieve, HOST_PORT);
-        out.sogo.mail = { imap: imap!, smtp: smtp!, ...(sieve !== undefined ? { sieve } : {}) };
-      }
-    }
-  }
+  if (o.sogo !== undefined) out.sogo = readSogo(r, at(path, "sogo"), o.sogo, serve);
   if (o.peertube !== undefined) {
     const p = at(path, "peertube");
     const s = settings(r, p, o.peertube, PEERTUBE_KEYS) ?? {};
@@ -161,14 +206,33 @@ function readServices(r: Reader, path: string, v: unknown, serve: Serve): Tenant
   if (o.wordpress !== undefined) {
     const p = at(path, "wordpress");
     const w = settings(r, p, o.wordpress, WORDPRESS_KEYS) ?? {};
-    out.wordpress = { sites: readSites(r, at(p, "sites"), w.sites, serve) };
+    out.wordpress = { sites: readSites(r, at(p, "sites"), w.sites, serve, tenant) };
   }
   return out;
 }
 
+/** SOGo: its subdomain, and the town's own mail servers (else Socle deploys one). */
+function readSogo(r: Reader, p: string, v: unknown, serve: Serve): NonNullable<TenantServices["sogo"]> {
+  const s = settings(r, p, v, SOGO_KEYS) ?? {};
+  const sogo: NonNullable<TenantServices["sogo"]> = {
+    subdomain: r.withDefault(at(p, "subdomain"), s.subdomain, SUBDOMAIN, TENANT_DEFAULTS.sogo.subdomain),
+  };
+  serve(at(p, "subdomain"), sogo.subdomain);
+  if (s.mail === undefined || s.mail === null) return sogo;
+  const mp = at(p, "mail");
+  const m = r.object(mp, s.mail, "an object with imap, smtp and optionally sieve", MAIL_KEYS);
+  if (m) {
+    const imap = r.required(at(mp, "imap"), m.imap, HOST_PORT);
+    const smtp = r.required(at(mp, "smtp"), m.smtp, HOST_PORT);
+    const sieve = r.optional(at(mp, "sieve"), m.sieve, HOST_PORT);
+    sogo.mail = { imap: imap!, smtp: smtp!, ...(sieve !== undefined ? { sieve } : {}) };
+  }
+  return sogo;
+}
+
 type Site = NonNullable<TenantServices["wordpress"]>["sites"][number];
 
-function readSites(r: Reader, path: string, v: unknown, serve: Serve): Site[] {
+function readSites(r: Reader, path: string, v: unknown, serve: Serve, tenant: string | undefined): Site[] {
   const what = "a list of at least one association site";
   if (v === undefined || v === null) {
     r.add(path, `missing, expected ${what}`);
@@ -180,6 +244,7 @@ function readSites(r: Reader, path: string, v: unknown, serve: Serve): Site[] {
       const o = r.object(sp, x, "a site (an object with slug, title, admin)", SITE_KEYS);
       if (!o) return undefined;
       const slug = r.required(at(sp, "slug"), o.slug, SLUG);
+      if (slug !== undefined && tenant !== undefined) checkDatabaseName(r, at(sp, "slug"), tenant, slug);
       const repeated = slug !== undefined && seen.has(slug); // reported once, as a duplicate slug
       if (slug !== undefined) seen.add(slug);
       const explicit = r.optional(at(sp, "subdomain"), o.subdomain, SUBDOMAIN);
@@ -189,7 +254,7 @@ function readSites(r: Reader, path: string, v: unknown, serve: Serve): Site[] {
         serve(at(sp, explicit !== undefined ? "subdomain" : "slug"), subdomain);
       return {
         slug: slug!,
-        title: r.required(at(sp, "title"), o.title, STRING)!,
+        title: text(r, at(sp, "title"), o.title)!,
         admin: r.required(at(sp, "admin"), o.admin, EMAIL)!,
         subdomain: subdomain!,
       };
@@ -205,4 +270,15 @@ function readSites(r: Reader, path: string, v: unknown, serve: Serve): Site[] {
     );
   }
   return sites;
+}
+
+/** A site's MariaDB database, `<tenant>_assos_<site>`, fits in 63 characters (components/names.ts). */
+function checkDatabaseName(r: Reader, path: string, tenant: string, site: string): void {
+  const db = wordpressNames(tenant, site).database;
+  if (db.length > MAX_SQL_IDENTIFIER) {
+    r.add(
+      path,
+      `${show(site)} makes the database name ${show(db)} of ${db.length} characters (at most ${MAX_SQL_IDENTIFIER}: shorten the site's or the tenant's slug)`,
+    );
+  }
 }

@@ -12,13 +12,26 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_NAMES, type ServiceName } from "../components/versions.js";
-import { DOMAIN, REPOSITORY, SCHEDULE, Reader, at, int, isObject, suggest, show } from "./config-checks.js";
+import { DOMAIN, Reader, isObject, suggest, show } from "./config-checks.js";
+import { BACKUP_DEFAULTS, readBackup } from "./config-backup.js";
+import { checkEngineNames } from "./config-names.js";
 import { TARGET_DEFAULTS, hostNames, readTarget } from "./config-target.js";
-import { TENANT_DEFAULTS, readTenant, readVersions, type ServedDomain } from "./config-tenants.js";
+import {
+  TENANT_DEFAULTS,
+  TENANT_VERSIONED,
+  checkDerivedAddresses,
+  readTenant,
+  readVersions,
+  servesMail,
+  tooLong,
+  type ServedDomain,
+} from "./config-tenants.js";
 import { readImages, type ImagesConfig } from "./config-images.js";
+import { MAX_HOST_NAME } from "../templates/checks.js";
+import { mailPortProblems } from "./placement.js";
 
 export { hostAddresses, hostNames, TARGET_KINDS } from "./config-target.js";
-export { TENANT_VERSIONED } from "./config-tenants.js";
+export { TENANT_VERSIONED, servesMail } from "./config-tenants.js";
 
 export interface SocleConfig {
   target: LocalTarget | ProxmoxTarget;
@@ -41,6 +54,8 @@ export interface LocalTarget {
   kind: "local";
   /** Docker engine address; default `unix:///var/run/docker.sock`. */
   dockerHost: string;
+  /** TLS client certificates of a `tcp://` engine (ca.pem, cert.pem, key.pem), required with tcp://. */
+  dockerCertPath?: string;
   /** Memory offered to containers, MiB; default 16384. */
   memoryMb: number;
   acmeEmail?: string;
@@ -133,7 +148,7 @@ export const CONFIG_DEFAULTS = {
   target: TARGET_DEFAULTS,
   tenant: TENANT_DEFAULTS,
   ssoSubdomain: "sso",
-  backup: { schedule: "*-*-* 02:30:00" },
+  backup: BACKUP_DEFAULTS,
 } as const;
 
 /** Every key of the `socle` namespace. */
@@ -150,7 +165,7 @@ export const CONFIG_KEYS = [
 ];
 
 /** Validates and defaults the raw config; throws a ConfigError listing every problem. */
-export function parseConfig(raw: RawConfig): SocleConfig {
+export function parseConfig(raw: RawConfig, options: { now?: Date } = {}): SocleConfig {
   const r = new Reader();
   for (const key of raw.otherKeys ?? []) {
     const s = suggest(key, CONFIG_KEYS);
@@ -165,14 +180,7 @@ export function parseConfig(raw: RawConfig): SocleConfig {
 
   const served: ServedDomain[] = [];
   const tenants = readTenants(r, raw.tenants, served);
-  tenants.forEach((t, i) => {
-    if (t?.host !== undefined && target && !hostNames(target).includes(t.host)) {
-      r.add(
-        `socle:tenants[${i}].host`,
-        `${show(t.host)} is not one of the target's hosts (${hostNames(target).join(", ")})`,
-      );
-    }
-  });
+  if (target) checkHosts(r, target, tenants);
 
   const ssoDomain = readSso(r, raw.sso, tenants[0]?.domain);
   const shared = readShared(r, raw.shared);
@@ -187,9 +195,10 @@ export function parseConfig(raw: RawConfig): SocleConfig {
     deploymentWide.push({ path: "socle:shared.peertube.domain", value: shared.peertube.domain });
   r.unique([...deploymentWide, ...served]);
 
-  const backup = readBackup(r, raw.backup);
+  const backup = readBackup(r, raw.backup, options.now ?? new Date());
   const images = readImages(r, raw.images);
-  const versions = readVersions(r, "socle:versions", raw.versions, SERVICE_NAMES);
+  const versions = readDeploymentVersions(r, raw.versions, shared);
+  checkEngineNames(r, { tenants, shared, versions });
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return {
     target: target!,
@@ -201,6 +210,25 @@ export function parseConfig(raw: RawConfig): SocleConfig {
     versions,
     secrets: {},
   };
+}
+
+/** Each pin names one of the target's hosts, and the towns that serve mail fit, one per host (stacks/placement.ts). */
+function checkHosts(r: Reader, target: LocalTarget | ProxmoxTarget, tenants: (Tenant | undefined)[]): void {
+  const names = hostNames(target);
+  if (names.length === 0) return; // the hosts are invalid: reported already
+  tenants.forEach((t, i) => {
+    if (t?.host !== undefined && !names.includes(t.host)) {
+      r.add(
+        `socle:tenants[${i}].host`,
+        `${show(t.host)} is not one of the target's hosts (${names.join(", ")})`,
+      );
+    }
+  });
+  const mail = tenants.map((t) => ({
+    ...(t?.host !== undefined ? { host: t.host } : {}),
+    mail: t ? servesMail(t) : false,
+  }));
+  r.errors.push(...mailPortProblems(names, mail));
 }
 
 function readTenants(r: Reader, v: unknown, served: ServedDomain[]): (Tenant | undefined)[] {
@@ -222,10 +250,49 @@ function readTenants(r: Reader, v: unknown, served: ServedDomain[]): (Tenant | u
 }
 
 function readSso(r: Reader, v: unknown, firstDomain: string | undefined): string | undefined {
-  const fallback = firstDomain !== undefined ? `${CONFIG_DEFAULTS.ssoSubdomain}.${firstDomain}` : undefined;
-  if (v === undefined || v === null) return fallback;
-  const o = r.object("socle:sso", v, "an object with domain", ["domain"]);
-  return r.optional("socle:sso.domain", o?.domain, DOMAIN) ?? fallback;
+  const sub = CONFIG_DEFAULTS.ssoSubdomain;
+  const fallback = firstDomain !== undefined ? `${sub}.${firstDomain}` : undefined;
+  const o =
+    v === undefined || v === null ? undefined : r.object("socle:sso", v, "an object with domain", ["domain"]);
+  const domain = r.optional("socle:sso.domain", o?.domain, DOMAIN);
+  if (domain !== undefined || fallback === undefined) return domain;
+  if (fallback.length > MAX_HOST_NAME) {
+    r.add("socle:sso.domain", `missing, and the default ${tooLong(sub, fallback)}: set it`);
+    return undefined;
+  }
+  return fallback;
+}
+
+/**
+ * `socle:versions`: the deployment-wide pins. A per-town app's pin here would
+ * have no effect (each town's apps read its own `versions`): refused, as is a
+ * PeerTube pin without a shared PeerTube (it pins only that one).
+ */
+function readDeploymentVersions(
+  r: Reader,
+  v: unknown,
+  shared: SocleConfig["shared"],
+): Partial<Record<ServiceName, string>> {
+  const path = "socle:versions";
+  const read = readVersions(r, path, v, SERVICE_NAMES);
+  const versions: Partial<Record<ServiceName, string>> = {};
+  for (const [service, version] of Object.entries(read) as [ServiceName, string][]) {
+    const p = `${path}.${service}`;
+    if (service === "peertube" && !shared.peertube) {
+      r.add(
+        p,
+        `${show(version)} needs socle:shared.peertube.domain (it pins the shared PeerTube; a town's own PeerTube is pinned in socle:tenants[i].versions.peertube)`,
+      );
+    } else if (service !== "peertube" && TENANT_VERSIONED.includes(service)) {
+      r.add(
+        p,
+        `${show(version)} would have no effect: ${service} runs per town, pin it in each tenant's versions (socle:tenants[i].versions.${service})`,
+      );
+    } else {
+      versions[service] = version;
+    }
+  }
+  return versions;
 }
 
 function readShared(r: Reader, v: unknown): SocleConfig["shared"] {
@@ -235,37 +302,8 @@ function readShared(r: Reader, v: unknown): SocleConfig["shared"] {
   const p = r.object("socle:shared.peertube", o.peertube, "an object with domain", ["domain"]);
   if (!p) return {};
   const domain = r.required("socle:shared.peertube.domain", p.domain, DOMAIN);
+  checkDerivedAddresses(r, "socle:shared.peertube.domain", domain);
   return domain !== undefined ? { peertube: { domain } } : {};
-}
-
-function readBackup(r: Reader, v: unknown): BackupConfig | undefined {
-  const path = "socle:backup";
-  const what = "an object with repository, schedule and keep";
-  if (v === undefined || v === null) {
-    r.add(path, `missing, expected ${what}`);
-    return undefined;
-  }
-  const o = r.object(path, v, what, ["repository", "schedule", "keep"]);
-  if (!o) return undefined;
-  const repository = r.required(at(path, "repository"), o.repository, REPOSITORY);
-  const schedule = r.withDefault(at(path, "schedule"), o.schedule, SCHEDULE, CONFIG_DEFAULTS.backup.schedule);
-  const kp = at(path, "keep");
-  const keepWhat = "an object with daily, weekly and monthly";
-  if (o.keep === undefined || o.keep === null) {
-    r.add(kp, `missing, expected ${keepWhat}`);
-    return undefined;
-  }
-  const k = r.object(kp, o.keep, keepWhat, ["daily", "weekly", "monthly"]);
-  if (!k) return undefined;
-  const keep = {
-    daily: r.required(at(kp, "daily"), k.daily, int(0)),
-    weekly: r.required(at(kp, "weekly"), k.weekly, int(0)),
-    monthly: r.required(at(kp, "monthly"), k.monthly, int(0)),
-  };
-  if (keep.daily === 0 && keep.weekly === 0 && keep.monthly === 0) {
-    r.add(kp, "keeps no snapshot (at least one of daily, weekly, monthly must be above 0)");
-  }
-  return { repository: repository!, schedule, keep: keep as BackupConfig["keep"] };
 }
 
 /** The secrets' plain values, for validation only (never shown in a message). */

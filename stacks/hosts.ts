@@ -39,6 +39,7 @@ export function declareHosts(cfg: SocleConfig, extras: HostExtras): Map<string, 
       new LocalDockerHost(LOCAL_HOST, {
         dockerHost: t.dockerHost,
         memoryMb: t.memoryMb,
+        ...(t.dockerCertPath !== undefined ? { certPath: t.dockerCertPath } : {}),
         ...(cfg.images.registry !== undefined ? { imageRegistry: cfg.images.registry } : {}),
       }),
     );

@@ -12,12 +12,11 @@ import {
   type NetworkSlots,
 } from "../components/platform/network-plan.js";
 import type { SocleConfig } from "./config.js";
+import { SHARED_PEERTUBE_TENANT } from "./config-names.js";
 import type { Placement } from "./placement.js";
 
 /** The stack output the program exports (host → tenant → slot) and reads back. */
 export const NETWORK_SLOTS_OUTPUT = "networkSlots";
-/** The EPCI-wide PeerTube's tenant (it has networks of its own on the first host). */
-export const SHARED_TENANT = "shared";
 
 /** Host → the tenants with networks there, in config order (the shared PeerTube first). */
 export function tenantsByHost(
@@ -26,7 +25,8 @@ export function tenantsByHost(
   home: string,
 ): Record<string, string[]> {
   const out: Record<string, string[]> = Object.fromEntries(placement.hosts.map((h) => [h.host, []]));
-  if (cfg.shared.peertube) out[home]!.push(SHARED_TENANT);
+  // The EPCI-wide PeerTube's tenant: it has networks of its own on the first host.
+  if (cfg.shared.peertube) out[home]!.push(SHARED_PEERTUBE_TENANT);
   for (const t of cfg.tenants) out[placement.byTenant[t.slug]!]!.push(t.slug);
   const max = addressBlock(NETWORK_PLAN.block).maxSlot;
   for (const [host, tenants] of Object.entries(out)) {

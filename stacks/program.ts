@@ -24,11 +24,12 @@ import { POSTGRES_DEFAULTS } from "../components/platform/postgres.js";
 import { MARIADB_DEFAULTS } from "../components/platform/mariadb.js";
 import type { Route } from "../components/platform/route.js";
 import type { CapacityRow } from "../templates/capacity-report.js";
-import type { SocleConfig } from "./config.js";
+import { servesMail, type SocleConfig } from "./config.js";
+import { SHARED_PEERTUBE_TENANT } from "./config-names.js";
 import { declareHosts, placementHosts, type HostExtras } from "./hosts.js";
 import { place, type Placement } from "./placement.js";
 import { declareTenant, tenantMemoryMb, type TenantOutputs } from "./tenant.js";
-import { networkSlots, SHARED_TENANT, tenantsByHost } from "./network-slots.js";
+import { networkSlots, tenantsByHost } from "./network-slots.js";
 import type { NetworkSlots } from "../components/platform/network-plan.js";
 
 /** Memory of what every host runs whatever its tenants: proxy, PostgreSQL, MariaDB (MiB). */
@@ -69,6 +70,7 @@ export function computePlacement(cfg: SocleConfig): Placement {
     tenants: cfg.tenants.map((t) => ({
       slug: t.slug,
       memoryMb: tenantMemoryMb(t),
+      mail: servesMail(t),
       ...(t.host !== undefined ? { host: t.host } : {}),
     })),
     platformMb: PLATFORM_MEMORY_MB,
@@ -78,11 +80,7 @@ export function computePlacement(cfg: SocleConfig): Placement {
 
 export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): ProgramResult {
   const placement = computePlacement(cfg); // throws before any resource is declared
-  const mailHosts = new Set(
-    cfg.tenants
-      .filter((t) => t.services.sogo && !t.services.sogo.mail)
-      .map((t) => placement.byTenant[t.slug]!),
-  );
+  const mailHosts = new Set(cfg.tenants.filter(servesMail).map((t) => placement.byTenant[t.slug]!));
   const hosts = declareHosts(cfg, {
     files: options.hostExtras?.files ?? [],
     commands: options.hostExtras?.commands ?? [],
@@ -105,6 +103,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
         sharedNames: shared.map((n) => (name === home ? n : { name: n, address: hosts.get(home)!.address })),
         ...(v.postgres ? { postgresVersion: v.postgres } : {}),
         ...(v.mariadb ? { mariadbVersion: v.mariadb } : {}),
+        ...(v.dockercli ? { dockerCliVersion: v.dockercli } : {}),
       }),
     );
   }
@@ -130,20 +129,21 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
   let sharedPeertube: PeerTube | undefined;
   if (cfg.shared.peertube) {
     sharedPeertube = new PeerTube("shared-peertube", {
-      tenant: SHARED_TENANT,
+      tenant: SHARED_PEERTUBE_TENANT,
       domain: cfg.shared.peertube.domain,
       platform: platforms.get(home)!,
       adminEmail: `admin@${cfg.shared.peertube.domain}`,
-      previousHostname: previousPeertube.apply((m) => m.shared),
+      previousHostname: previousPeertube.apply((m) => m[SHARED_PEERTUBE_TENANT]),
       instanceName: "PeerTube",
       ...(v.peertube ? { version: v.peertube } : {}),
+      ...(v.redis ? { redisVersion: v.redis } : {}),
     });
     routesByHost.get(home)!.push(...sharedPeertube.routes);
   }
 
   const tenants: ProgramResult["tenants"] = {};
   const peertubeHostnames: Record<string, pulumi.Output<string>> = {};
-  if (sharedPeertube) peertubeHostnames.shared = sharedPeertube.hostname;
+  if (sharedPeertube) peertubeHostnames[SHARED_PEERTUBE_TENANT] = sharedPeertube.hostname;
   const federated = cfg.tenants.filter((t) => t.federation);
   for (const t of cfg.tenants) {
     const hostName = placement.byTenant[t.slug]!;
@@ -169,6 +169,7 @@ export function buildProgram(cfg: SocleConfig, options: ProgramOptions = {}): Pr
         ],
       },
       previousPeertube,
+      caches: { ...(v.redis ? { redis: v.redis } : {}), ...(v.memcached ? { memcached: v.memcached } : {}) },
       ...(sharedPeertube
         ? { sharedPeertube: { instance: sharedPeertube, platform: platforms.get(home)! } }
         : {}),

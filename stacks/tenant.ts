@@ -41,6 +41,8 @@ export interface TenantContext {
   sharedPeertube?: { instance: PeerTube; platform: Platform };
   /** The tenant → hostname map the stack exported last time (PeerTube's immutable hostname). */
   previousPeertube: pulumi.Output<Record<string, string>>;
+  /** Deployment-wide pins of the caches (`socle:versions.redis`, `.memcached`). */
+  caches?: { redis?: string; memcached?: string };
 }
 
 export interface TenantOutputs {
@@ -97,6 +99,7 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
       platform,
       realm,
       ...(t.versions.nextcloud ? { version: t.versions.nextcloud } : {}),
+      ...(ctx.caches?.redis ? { redisVersion: ctx.caches.redis } : {}),
       office: s.nextcloud.office
         ? {
             domain: sub(s.nextcloud.officeSubdomain, t.domain),
@@ -152,6 +155,7 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
       mail: mailServers,
       realm,
       ...(t.versions.sogo ? { version: t.versions.sogo } : {}),
+      ...(ctx.caches?.memcached ? { memcachedVersion: ctx.caches.memcached } : {}),
     });
     routes.push(...sogo.routes);
     memoryMb += sogo.memoryMb;
@@ -170,6 +174,7 @@ export function declareTenant(ctx: TenantContext): DeclaredTenant {
       instanceName: t.name,
       ...(smtp ? { smtp } : {}),
       ...(t.versions.peertube ? { version: t.versions.peertube } : {}),
+      ...(ctx.caches?.redis ? { redisVersion: ctx.caches.redis } : {}),
       federation: {
         follow: federation ? ctx.siblings.peertube : [],
         autoFollowBack: federation,

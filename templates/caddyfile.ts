@@ -29,6 +29,7 @@
  *   container's healthcheck and the `socle` scripts use it).
  */
 import { isLocalHost, validateRoutes, type Route } from "../components/platform/route.js";
+import { isCaddyEmail } from "./checks.js";
 
 export interface CaddyfileArgs {
   /** ACME account email (expiry notices). */
@@ -56,11 +57,10 @@ export const CADDY_PATHS = {
   upload: "/socle/sites.caddy",
 } as const;
 
-const EMAIL_RE = /^[^\s@{}"]+@[^\s@{}"]+\.[^\s@{}"]+$/;
 const HEADER = "# Rendered by Socle (templates/caddyfile.ts): edit the routes, not this file.";
 
 function globalOptions(acmeEmail: string | undefined, adminSocket: string | undefined): string[] {
-  if (acmeEmail !== undefined && !EMAIL_RE.test(acmeEmail)) {
+  if (acmeEmail !== undefined && !isCaddyEmail(acmeEmail)) {
     throw new Error(`acmeEmail: "${acmeEmail}" is not an email address`);
   }
   const out = ["{"];

@@ -20,6 +20,7 @@
  *   after the services are enabled.
  */
 import { stringify } from "yaml";
+import { SYSTEM_ACCOUNTS, isAdminUserName, sshKeyProblem } from "./checks.js";
 
 export interface CloudInitFile {
   /** Absolute path on the VM. */
@@ -67,9 +68,6 @@ const RESERVED_PATHS = [SSHD_DROP_IN, NFTABLES_CONF, AUTO_UPGRADES, NFTABLES_DRO
 export const SERVICES: readonly string[] = ["nftables", "docker", "qemu-guest-agent", "unattended-upgrades"];
 
 const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
-const KEY_RE =
-  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
 const MODE_RE = /^0?[0-7]{3}$/;
 
 /** Throws an exact message on the first invalid argument. */
@@ -79,19 +77,27 @@ export function validateCloudInitArgs(args: CloudInitArgs): void {
       `cloud-init: hostname "${args.hostname}" is not a valid host name (lowercase letters, digits and inner hyphens, 1 to 63 characters)`,
     );
   }
-  if (!USER_RE.test(args.adminUser) || args.adminUser === "root") {
+  if (!isAdminUserName(args.adminUser)) {
+    if (!SYSTEM_ACCOUNTS.includes(args.adminUser) || args.adminUser === "root")
+      throw new Error(
+        `cloud-init: adminUser "${args.adminUser}" is not a valid user name (lowercase, [a-z_][a-z0-9_-]*, at most 32 characters, not root)`,
+      );
     throw new Error(
-      `cloud-init: adminUser "${args.adminUser}" is not a valid user name (lowercase, [a-z_][a-z0-9_-]*, at most 32 characters, not root)`,
+      `cloud-init: adminUser "${args.adminUser}" is a system account of Debian (the admin user needs an account of its own)`,
     );
   }
   if (args.sshPublicKeys.length === 0) {
     throw new Error("cloud-init: sshPublicKeys is empty: the admin user logs in with SSH keys only");
   }
   args.sshPublicKeys.forEach((key, i) => {
-    if (!KEY_RE.test(key)) {
+    const problem = sshKeyProblem(key);
+    if (problem === "malformed") {
       throw new Error(
         `cloud-init: sshPublicKeys[${i}] is not an OpenSSH public key line ("${key.slice(0, 24)}")`,
       );
+    }
+    if (problem !== undefined) {
+      throw new Error(`cloud-init: sshPublicKeys[${i}] is an RSA key of ${problem.rsaBits} bits, under 3072`);
     }
   });
   (args.extraFiles ?? []).forEach((f, i) => {

@@ -11,6 +11,7 @@
  * fed to the client on stdin). Names are validated identifiers, so the only
  * quoting needed is SQL identifier quoting.
  */
+import { SQL_IDENTIFIER_RE } from "./checks.js";
 
 export interface DbInitArgs {
   /** Server host name on `socle-backend` (`postgres`, `mariadb`). */
@@ -24,8 +25,8 @@ export interface PostgresInitArgs extends DbInitArgs {
   extensions?: string[];
 }
 
-/** Database, user and extension names: lower-case SQL identifiers, never quoted-only. */
-const IDENT_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Database, user and extension names: lower-case SQL identifiers, never quoted-only (templates/checks.ts). */
+const IDENT_RE = SQL_IDENTIFIER_RE;
 /** Extension names may hold a dash (`uuid-ossp`); they are always double-quoted. */
 const EXT_RE = /^[a-z_][a-z0-9_-]{0,62}$/;
 const HOST_RE = /^[a-z0-9][a-z0-9.-]*$/;

@@ -7,7 +7,7 @@
  * stack's secret and its email. Secrets arrive as env vars, never in the text.
  */
 import { renderPeertubeLogin } from "./peertube-config.js";
-import { HOST_RE } from "./names.js";
+import { HOST_RE, isDisplayText, isEmail } from "./checks.js";
 import { shellQuote as shq } from "./shell.js";
 
 export interface PeertubeAccountArgs {
@@ -41,12 +41,13 @@ export function validatePeertubeAccountArgs(a: PeertubeAccountArgs): void {
     throw new Error(`peertube account: channel "${a.channel}" must match [a-z0-9_.]{1,50}`);
   if (a.channel === a.username)
     throw new Error(`peertube account: channel "${a.channel}" must differ from the username`);
-  if (!/^[^\s@'"\\$`]+@[^\s@'"\\$`]+\.[a-z]{2,}$/i.test(a.email)) {
+  if (!isEmail(a.email)) {
     throw new Error(`peertube account: email "${a.email}" is not an address`);
   }
-  if (/['"\\$`\n]/.test(a.channelDisplayName) || a.channelDisplayName.trim() === "") {
+  // Any town's name (accents, apostrophes, quotes): the script single-quotes it as data.
+  if (!isDisplayText(a.channelDisplayName)) {
     throw new Error(
-      `peertube account: channelDisplayName "${a.channelDisplayName}" is empty or holds a quote, $, \` or newline`,
+      `peertube account: channelDisplayName ${JSON.stringify(a.channelDisplayName)} is not one line of display text`,
     );
   }
 }

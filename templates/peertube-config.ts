@@ -23,7 +23,7 @@
  *   inputs, so a town joining would otherwise replace every town's PeerTube.
  */
 import { stringify } from "yaml";
-import { HOST_RE } from "./names.js";
+import { HOST_RE, isDisplayText } from "./checks.js";
 import { shellQuote as shq } from "./shell.js";
 
 export interface PeertubeFederation {
@@ -168,9 +168,9 @@ export function validatePeertubeConfigureArgs(a: PeertubeConfigureArgs): void {
     if (!CLIENT_RE.test(a.oidc.clientId)) {
       throw new Error(`peertube configure: clientId "${a.oidc.clientId}" is not a client id`);
     }
-    if (/['"\\$`\n]/.test(a.oidc.displayName)) {
+    if (!isDisplayText(a.oidc.displayName)) {
       throw new Error(
-        `peertube configure: displayName "${a.oidc.displayName}" holds a quote, $, \` or newline`,
+        `peertube configure: displayName ${JSON.stringify(a.oidc.displayName)} is not one line of display text`,
       );
     }
     if (a.oidc.pluginVersion !== undefined && !VERSION_RE.test(a.oidc.pluginVersion)) {

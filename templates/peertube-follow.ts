@@ -14,7 +14,7 @@
  */
 import { renderPeertubeLogin } from "./peertube-config.js";
 import { shellQuote as shq } from "./shell.js";
-import { HOST_RE } from "./names.js";
+import { HOST_RE } from "./checks.js";
 
 export interface PeertubeFollowArgs {
   /** `PEERTUBE_WEBSERVER_HOSTNAME` of the instance (the local OAuth client is served for it). */

@@ -22,6 +22,7 @@
  *   4. gives the administrator role to the user whose VERIFIED email is the
  *      association's admin email, at account creation and every login.
  */
+import { isDisplayText, isEmail, MAX_DISPLAY_TEXT } from "./checks.js";
 
 export interface WordpressOidc {
   /** `${issuerUrl}` of the tenant's realm, e.g. `https://sso.demo.localhost/realms/demo`. */
@@ -43,7 +44,6 @@ const SITE_URL_RE = /^https:\/\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 const ISSUER_RE = /^https:\/\/[a-z0-9.-]+(:[0-9]{1,5})?\/realms\/[a-z0-9-]+$/;
 const CLIENT_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const ENV_RE = /^[A-Z_][A-Z0-9_]*$/;
-const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const ZIP_URL_RE = /^https:\/\/[a-z0-9.-]+\/[A-Za-z0-9._~\-/]+\.zip$/;
 const PLUGIN_FILE_RE = /^[a-z0-9-]+\/[a-z0-9-]+\.php$/;
 
@@ -139,10 +139,12 @@ export interface WordpressMuPluginArgs {
 }
 
 export function validateWordpressMuPluginArgs(a: WordpressMuPluginArgs): void {
-  if (!EMAIL_RE.test(a.adminEmail))
+  if (!isEmail(a.adminEmail))
     throw new Error(`wordpress mu-plugin: adminEmail "${a.adminEmail}" is not an email`);
-  if (a.title.trim() === "" || a.title.includes("\n")) {
-    throw new Error(`wordpress mu-plugin: title must be one non-empty line`);
+  if (!isDisplayText(a.title)) {
+    throw new Error(
+      `wordpress mu-plugin: title must be one non-empty line of at most ${MAX_DISPLAY_TEXT} characters, without control or bidirectional characters`,
+    );
   }
   if (!/^[a-z0-9][a-z0-9._-]{0,59}$/.test(a.adminLogin)) {
     throw new Error(`wordpress mu-plugin: adminLogin "${a.adminLogin}" is not a login name`);

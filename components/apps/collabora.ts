@@ -5,7 +5,8 @@ import type { Route } from "../platform/route.js";
 import { imageRef, pinned } from "../versions.js";
 import { generatedPassword } from "../platform/password.js";
 import { bashHttpProbe } from "./keycloak.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
+import { collaboraNames } from "../names.js";
 
 export const COLLABORA_DEFAULTS = {
   version: pinned("collabora"),
@@ -88,7 +89,7 @@ export class Collabora extends pulumi.ComponentResource {
     this.url = `https://${args.domain}`;
     this.memoryMb = memoryMbFor(args);
     this.adminUser = d.adminUser;
-    this.containerName = `${args.tenant}-${d.service}`;
+    this.containerName = collaboraNames(args.tenant).app;
     this.aliasGroup = `${args.nextcloudUrl}:443`;
 
     this.adminPassword = generatedPassword(`${name}-admin`, this);

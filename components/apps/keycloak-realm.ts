@@ -1,5 +1,6 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
+import { KEYCLOAK_ADMIN_REALM, isDisplayText } from "../../templates/checks.js";
 
 /**
  * What a realm needs from its Keycloak: the public URL (issuer base) and the
@@ -39,11 +40,16 @@ export function validateKeycloakRealmArgs(args: { realm: string; displayName: st
   if (!SLUG.test(args.realm)) {
     throw new Error(`KeycloakRealm: realm "${args.realm}" must be a tenant slug ([a-z0-9-], 1-63 chars)`);
   }
-  if (args.realm === "master") {
-    throw new Error('KeycloakRealm: realm "master" is Keycloak\'s own admin realm');
+  if (args.realm === KEYCLOAK_ADMIN_REALM) {
+    throw new Error(`KeycloakRealm: realm "${KEYCLOAK_ADMIN_REALM}" is Keycloak's own admin realm`);
   }
   if (args.displayName.trim() === "") {
     throw new Error(`KeycloakRealm: displayName of realm "${args.realm}" is empty`);
+  }
+  if (!isDisplayText(args.displayName)) {
+    throw new Error(
+      `KeycloakRealm: displayName of realm "${args.realm}" is not one line of display text (${JSON.stringify(args.displayName)})`,
+    );
   }
 }
 

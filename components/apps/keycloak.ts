@@ -5,14 +5,15 @@ import { PLATFORM_TENANT, serviceDatabase } from "../labels.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { isLocalHost, type Route } from "../platform/route.js";
-import { imageRef, pinned } from "../versions.js";
+import { imageRef, pinned, versionProblem } from "../versions.js";
+import { PLATFORM_NAMES } from "../names.js";
 import { generatedPassword } from "../platform/password.js";
-import { HOST_RE } from "../../templates/names.js";
+import { HOST_RE } from "../../templates/checks.js";
 
 export const KEYCLOAK_DEFAULTS = {
   version: pinned("keycloak"),
   memoryMb: 1536,
-  containerName: "socle-keycloak",
+  containerName: PLATFORM_NAMES.keycloak,
   alias: "keycloak",
   tenant: PLATFORM_TENANT,
   service: "keycloak",
@@ -36,7 +37,7 @@ export interface KeycloakArgs {
 export function validateKeycloakArgs(args: Pick<KeycloakArgs, "domain" | "version" | "memoryMb">): void {
   if (!HOST_RE.test(args.domain))
     throw new Error(`Keycloak: domain "${args.domain}" is not a lower-case domain name`);
-  if (args.version !== undefined && !/^\d+\.\d+\.\d+$/.test(args.version)) {
+  if (args.version !== undefined && versionProblem("keycloak", args.version) !== undefined) {
     throw new Error(`Keycloak: version "${args.version}" is not x.y.z`);
   }
   if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 768)) {

@@ -15,7 +15,8 @@ import type { Platform } from "../platform/platform.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
+import { mailNames } from "../names.js";
 
 export const MAIL_DEFAULTS = {
   /** Postfix + Dovecot + rspamd (no ClamAV). */
@@ -185,7 +186,8 @@ export class Mail extends pulumi.ComponentResource {
     const selector = args.dkimSelector ?? MAIL_DEFAULTS.dkimSelector;
     this.hostname = args.hostname;
     this.mailDomain = args.mailDomain;
-    this.containerName = `${tenant}-mail`;
+    const names = mailNames(tenant);
+    this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const tlsMode = args.tls ? "starttls" : "none";
     this.endpoints = {
@@ -213,8 +215,8 @@ export class Mail extends pulumi.ComponentResource {
     }
 
     const image = pullImage(`${name}-image`, host, imageRef("mailserver", version), { parent: this });
-    const vol = (part: string) => {
-      const volumeName = `${this.containerName}-${part}`;
+    const vol = (part: "data" | "state" | "config") => {
+      const volumeName = names.volume(part);
       return {
         volumeName,
         volume: stateVolume(`${name}-${part}`, host, volumeName, tenant, { parent: this }),
@@ -288,13 +290,15 @@ export class Mail extends pulumi.ComponentResource {
     tenant: string,
   ): { volume: docker.Volume; copier: docker.Container; paths: { certPath: string; keyPath: string } } {
     const host = this.platformHost;
-    const volume = stateVolume(`${name}-tls`, host, `${this.containerName}-tls`, tenant, { parent: this });
+    const volume = stateVolume(`${name}-tls`, host, mailNames(tenant).volume("tls"), tenant, {
+      parent: this,
+    });
     const dir = MAIL_DEFAULTS.tlsDir;
     const copier = serviceContainer(
       `${name}-certs`,
       {
         host,
-        containerName: `${this.containerName}-certs`,
+        containerName: mailNames(tenant).certs,
         image,
         memoryMb: MAIL_DEFAULTS.certsMemoryMb,
         labels: { tenant, service: "mail", role: "job" },

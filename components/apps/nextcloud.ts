@@ -6,7 +6,8 @@ import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import { Redis } from "../platform/redis.js";
 import { isLocalHost, type Route } from "../platform/route.js";
-import { imageRef, pinned } from "../versions.js";
+import { imageRef, pinned, versionProblem } from "../versions.js";
+import { nextcloudNames } from "../names.js";
 import { generatedPassword } from "../platform/password.js";
 import {
   NEXTCLOUD_HOOK_PATHS,
@@ -17,7 +18,7 @@ import { Collabora, memoryMbFor as collaboraMemoryMbFor } from "./collabora.js";
 import { declareNextcloudFederationJob } from "./nextcloud-federation.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
 
 export const NEXTCLOUD_DEFAULTS = {
   version: pinned("nextcloud"),
@@ -58,6 +59,8 @@ export interface NextcloudArgs {
   platform: Platform;
   version?: string;
   memoryMb?: { app?: number; cron?: number; redis?: number };
+  /** Its Redis's version; default the catalogue's pin (`socle:versions.redis`). */
+  redisVersion?: string;
   /** SSO: an OIDC client in this realm, `user_oidc` pointed at it. */
   realm?: KeycloakRealm;
   /**
@@ -91,7 +94,7 @@ export function validateNextcloudArgs(args: Omit<NextcloudArgs, "platform" | "re
   if (!HOST_RE.test(args.domain) || args.domain.split(".").length < 3) {
     throw new Error(`${who}: domain "${args.domain}" must be a sub-domain like cloud.<town domain>`);
   }
-  if (args.version !== undefined && !/^\d+\.\d+\.\d+$/.test(args.version)) {
+  if (args.version !== undefined && versionProblem("nextcloud", args.version) !== undefined) {
     throw new Error(`${who}: version "${args.version}" is not x.y.z`);
   }
   for (const [part, mb] of Object.entries(args.memoryMb ?? {})) {
@@ -157,7 +160,8 @@ export class Nextcloud extends pulumi.ComponentResource {
     this.url = `https://${args.domain}`;
     this.memoryMb = memoryMbFor(args);
     this.adminUser = d.adminUser;
-    this.containerName = `${tenant}-${d.service}`;
+    const names = nextcloudNames(tenant);
+    this.containerName = names.app;
     const c = this.containerName;
 
     if (args.office !== false) {
@@ -211,8 +215,9 @@ export class Nextcloud extends pulumi.ComponentResource {
         network: nets.back,
         tenant,
         service: d.service,
-        containerName: `${c}-redis`,
+        containerName: names.redis,
         memoryMb: mem.redis,
+        ...(args.redisVersion ? { version: args.redisVersion } : {}),
       },
       { parent: this },
     );
@@ -243,8 +248,8 @@ export class Nextcloud extends pulumi.ComponentResource {
     );
 
     const image = pullImage(`${name}-image`, platform.host, imageRef("nextcloud", version), { parent: this });
-    const html = stateVolume(`${name}-html`, platform.host, `${c}-html`, tenant, { parent: this });
-    const data = stateVolume(`${name}-data`, platform.host, `${c}-data`, tenant, { parent: this });
+    const html = stateVolume(`${name}-html`, platform.host, names.html, tenant, { parent: this });
+    const data = stateVolume(`${name}-data`, platform.host, names.data, tenant, { parent: this });
     const volumes = [
       { volume: html, containerPath: d.www },
       { volume: data, containerPath: `${d.www}/data` },
@@ -286,7 +291,7 @@ export class Nextcloud extends pulumi.ComponentResource {
           service: d.service,
           role: "app",
           version,
-          volumes: [`${c}-html`, `${c}-data`],
+          volumes: [names.html, names.data],
           dump: { engine: "postgres", database: db.database },
           dumpContainer: platform.postgres.containerName,
           pre: NEXTCLOUD_BACKUP.pre,
@@ -306,7 +311,7 @@ export class Nextcloud extends pulumi.ComponentResource {
       `${name}-cron`,
       {
         host: platform.host,
-        containerName: `${c}-cron`,
+        containerName: names.cron,
         image,
         memoryMb: mem.cron,
         labels: { tenant, service: d.service, role: "app", version },
@@ -324,7 +329,7 @@ export class Nextcloud extends pulumi.ComponentResource {
         {
           host: platform.host,
           tenant,
-          containerName: `${c}-federation`,
+          containerName: names.federation,
           url: this.url,
           trustedServers: trusted,
           image,

@@ -10,6 +10,7 @@ import {
   validatePeertubeAccountArgs,
 } from "../../templates/peertube-account.js";
 import { PEERTUBE_DEFAULTS, type PeerTube } from "./peertube.js";
+import { peertubeChannelNames } from "../names.js";
 
 export interface PeerTubeChannelArgs {
   /** The member town's slug. */
@@ -72,7 +73,7 @@ export class PeerTubeChannel extends pulumi.ComponentResource {
     this.url = `${args.instance.url}/c/${channel}`;
     const password = generatedPassword(`${name}-password`, this, 24);
     const image = pullImage(`${name}-image`, args.platform.host, imageRef("peertube"), { parent: this });
-    const containerName = `${args.tenant}-peertube-account`;
+    const containerName = peertubeChannelNames(args.tenant).job;
     const job = serviceContainer(
       `${name}-job`,
       {

@@ -1,6 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceContainer } from "../container.js";
+import { followJobName } from "../names.js";
 import { checkInitExit } from "../platform/init-job.js";
 import type { Platform } from "../platform/platform.js";
 import {
@@ -51,7 +52,7 @@ export function declarePeertubeFollowJob(
   opts: { parent: pulumi.Resource },
 ): { job: docker.Container; applied: pulumi.Output<boolean> } {
   const { instance } = args;
-  const containerName = `${instance.containerName}-follow`;
+  const containerName = followJobName(instance.containerName);
   const script = renderPeertubeFollow({
     hostname: instance.hostname,
     api: `http://${instance.containerName}:${instance.port}/api/v1`,

@@ -21,7 +21,11 @@ import { generatedPassword } from "../platform/password.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { declarePeertubeFollowJob } from "./peertube-follow.js";
 import { OidcClient } from "./oidc-client.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE, isDisplayText, isEmail } from "../../templates/checks.js";
+import { peertubeNames } from "../names.js";
+import { checkPeertubeHostname } from "./peertube-hostname.js";
+
+export { checkPeertubeHostname };
 
 export const PEERTUBE_DEFAULTS = {
   memoryMb: 2048,
@@ -73,9 +77,9 @@ export interface PeerTubeArgs {
   version?: string;
   memoryMb?: number;
   redisMemoryMb?: number;
+  /** Its Redis's version; default the catalogue's pin (`socle:versions.redis`). */
+  redisVersion?: string;
 }
-
-const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 
 /** `video.<tenant domain>`: the default FQDN the composition gives PeerTube. */
 export function peertubeDomain(tenantDomain: string): string {
@@ -90,8 +94,7 @@ export function validatePeerTubeArgs(
   const who = `PeerTube ${args.tenant}`;
   if (!HOST_RE.test(args.domain))
     throw new Error(`${who}: domain "${args.domain}" is not a lower-case domain name`);
-  if (!EMAIL_RE.test(args.adminEmail))
-    throw new Error(`${who}: adminEmail "${args.adminEmail}" is not an email`);
+  if (!isEmail(args.adminEmail)) throw new Error(`${who}: adminEmail "${args.adminEmail}" is not an email`);
   if (args.smtp) {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(args.smtp.host)) {
       throw new Error(`${who}: smtp.host "${args.smtp.host}" is not a host name`);
@@ -99,9 +102,11 @@ export function validatePeerTubeArgs(
     if (!Number.isInteger(args.smtp.port) || args.smtp.port < 1 || args.smtp.port > 65535) {
       throw new Error(`${who}: smtp.port ${args.smtp.port} is not a port`);
     }
-    if (!EMAIL_RE.test(args.smtp.from))
-      throw new Error(`${who}: smtp.from "${args.smtp.from}" is not an email`);
+    if (!isEmail(args.smtp.from)) throw new Error(`${who}: smtp.from "${args.smtp.from}" is not an email`);
   }
+  const name = args.instanceName;
+  if (name !== undefined && !isDisplayText(name))
+    throw new Error(`${who}: instanceName ${JSON.stringify(name)} is not text`);
   if (args.federation) validatePeertubeFederation(args.federation, args.domain);
   for (const [k, v] of [
     ["memoryMb", args.memoryMb],
@@ -111,24 +116,6 @@ export function validatePeerTubeArgs(
       throw new Error(`${who}: ${k} must be an integer >= 64, got ${v}`);
     }
   }
-}
-
-/**
- * The hostname guard: PeerTube writes its host name into every actor,
- * video and federation URL, in the database and on remote instances. A new
- * one would break them all, so it is refused. Pure; exact message.
- */
-export function checkPeertubeHostname(
-  tenant: string,
-  hostname: string,
-  previous: string | undefined | null,
-): void {
-  if (previous === undefined || previous === null || previous === "" || previous === hostname) return;
-  throw new Error(
-    `PeerTube ${tenant}: the hostname cannot change ("${previous}" → "${hostname}"). ` +
-      `PeerTube keeps it in every federated URL and in its database. ` +
-      `Set the domain back to "${previous}", or deploy a new instance and move the videos by hand.`,
-  );
 }
 
 /** Declared memory, MiB, before anything is declared (placement). */
@@ -205,8 +192,9 @@ export class PeerTube extends pulumi.ComponentResource {
     const host = platform.host;
     const version = args.version ?? pinned("peertube");
     this.url = `https://${domain}`;
+    const names = peertubeNames(tenant);
     this.tenant = tenant;
-    this.containerName = `${tenant}-peertube`;
+    this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const federation = args.federation ?? FEDERATION_DEFAULTS;
 
@@ -235,8 +223,9 @@ export class PeerTube extends pulumi.ComponentResource {
         network: nets.back,
         tenant,
         service: "peertube",
-        containerName: `${tenant}-peertube-redis`,
+        containerName: names.redis,
         memoryMb: args.redisMemoryMb ?? PEERTUBE_DEFAULTS.redisMemoryMb,
+        ...(args.redisVersion ? { version: args.redisVersion } : {}),
         maxmemoryPolicy: "noeviction",
       },
       { parent: this },
@@ -313,8 +302,8 @@ export class PeerTube extends pulumi.ComponentResource {
     });
 
     const image = pullImage(`${name}-image`, host, imageRef("peertube", version), { parent: this });
-    const dataName = `${this.containerName}-data`;
-    const configName = `${this.containerName}-config`;
+    const dataName = names.data;
+    const configName = names.config;
     const data = stateVolume(`${name}-data`, host, dataName, tenant, { parent: this });
     const config = stateVolume(`${name}-config`, host, configName, tenant, { parent: this });
 

@@ -12,12 +12,13 @@ import { Memcached } from "../platform/memcached.js";
 import type { Platform } from "../platform/platform.js";
 import { PostgresDatabase } from "../platform/postgres-database.js";
 import type { Route } from "../platform/route.js";
-import { pinned } from "../versions.js";
+import { isNumericVersion, pinned, VERSION_RULES } from "../versions.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
 import { SogoDirectory, SOGO_DIRECTORY_DEFAULTS } from "./sogo-directory.js";
 import { buildSogoImage } from "./sogo-image.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
+import { sogoNames } from "../names.js";
 
 export { sogoBuildContext, sogoContextHash } from "./sogo-image.js";
 
@@ -72,6 +73,8 @@ export interface SogoArgs {
   baseImage?: string;
   superUsers?: string[];
   memoryMb?: number;
+  /** Its memcached's version; default the catalogue's pin (`socle:versions.memcached`). */
+  memcachedVersion?: string;
 }
 
 /** `mail.<tenant domain>`: the default FQDN the composition gives SOGo. */
@@ -122,7 +125,8 @@ export function validateSogoArgs(args: Omit<SogoArgs, "platform" | "realm">): vo
     throw new Error(`${who}: source "${String(source)}" must be "alinto" or "debian"`);
   }
   const version = sogoVersion(args);
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${who}: version "${version}" is not x.y.z`);
+  if (!isNumericVersion(version) || version.split(".").length !== VERSION_RULES.sogo!.parts)
+    throw new Error(`${who}: version "${version}" is not x.y.z`);
   if (source === "alinto" && !sogoSupportsOidc(version)) {
     throw new Error(`${who}: version ${version} from Alinto has no OpenID Connect; use 5.12 or newer`);
   }
@@ -189,7 +193,8 @@ export class Sogo extends pulumi.ComponentResource {
     this.version = sogoVersion(args);
     this.sso = sogoSso(args, args.realm !== undefined);
     this.url = `https://${domain}`;
-    this.containerName = `${tenant}-sogo`;
+    const names = sogoNames(tenant);
+    this.containerName = names.app;
     this.memoryMb = memoryMbFor(args);
     const nets = platform.tenantNetworks(tenant);
     const tenantNet = nets.back;
@@ -212,8 +217,9 @@ export class Sogo extends pulumi.ComponentResource {
         network: tenantNet,
         tenant,
         service: "sogo",
-        containerName: `${tenant}-sogo-memcached`,
+        containerName: names.memcached,
         memoryMb: SOGO_DEFAULTS.memcachedMemoryMb,
+        ...(args.memcachedVersion ? { version: args.memcachedVersion } : {}),
       },
       { parent: this },
     );
@@ -288,7 +294,7 @@ export class Sogo extends pulumi.ComponentResource {
       this,
     );
 
-    const backupsName = `${this.containerName}-backups`;
+    const backupsName = names.backups;
     const backups = stateVolume(`${name}-backups`, host, backupsName, tenant, { parent: this });
     const mailWait = [args.mail.imap, args.mail.smtp].map((s) => `${s.host}:${s.port}`);
     const waitFor = [
@@ -335,7 +341,7 @@ export class Sogo extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.database.ready, this.memcached.container] },
     );
 
-    const webName = `${this.containerName}-web`;
+    const webName = names.web;
     serviceContainer(
       `${name}-web`,
       {
@@ -362,7 +368,7 @@ export class Sogo extends pulumi.ComponentResource {
       `${name}-cron`,
       {
         host,
-        containerName: `${this.containerName}-cron`,
+        containerName: names.cron,
         image: this.image,
         memoryMb: SOGO_DEFAULTS.cronMemoryMb,
         labels: { tenant, service: "sogo", role: "job", version: this.version, health: "cmd:pidof cron" },

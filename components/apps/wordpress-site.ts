@@ -6,7 +6,6 @@ import {
   WORDPRESS_MU_PLUGIN_PATH,
 } from "../../templates/wordpress-config.js";
 import { pullImage, serviceContainer, stateVolume } from "../container.js";
-import { serviceDatabase } from "../labels.js";
 import { MariadbDatabase } from "../platform/mariadb-database.js";
 import type { Platform } from "../platform/platform.js";
 import type { Route } from "../platform/route.js";
@@ -14,7 +13,8 @@ import { imageRef, pinned } from "../versions.js";
 import { generatedPassword } from "../platform/password.js";
 import type { KeycloakRealm } from "./keycloak-realm.js";
 import { OidcClient } from "./oidc-client.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, MAX_SQL_IDENTIFIER, SLUG_RE } from "../../templates/checks.js";
+import { wordpressNames, wordpressService } from "../names.js";
 
 /** The eight keys and salts of wp-config.php, as the image's env var names. */
 export const WORDPRESS_SALT_ENVS = [
@@ -67,9 +67,9 @@ export function wordpressSiteDomain(site: string, tenantDomain: string): string 
   return `${site}.assos.${tenantDomain}`;
 }
 
-/** MariaDB database (and user) name: `<tenant>_assos_<site>`, dashes as underscores. */
+/** MariaDB database (and user) name: `<tenant>_assos_<site>`, dashes as underscores (components/names.ts). */
 export function wordpressDatabaseName(tenant: string, site: string): string {
-  return serviceDatabase(tenant, `wordpress-${site}`);
+  return wordpressNames(tenant, site).database;
 }
 
 /** Pure validation; exact messages, before any child exists. */
@@ -81,7 +81,8 @@ export function validateWordPressSiteArgs(args: Omit<WordPressSiteArgs, "platfor
   if (!HOST_RE.test(args.domain))
     throw new Error(`${who}: domain "${args.domain}" is not a lower-case domain name`);
   const db = wordpressDatabaseName(args.tenant, args.site);
-  if (db.length > 63) throw new Error(`${who}: database name "${db}" is longer than 63 characters`);
+  if (db.length > MAX_SQL_IDENTIFIER)
+    throw new Error(`${who}: database name "${db}" is longer than ${MAX_SQL_IDENTIFIER} characters`);
   if (args.tablePrefix !== undefined && !/^[A-Za-z0-9_]{1,20}$/.test(args.tablePrefix)) {
     throw new Error(`${who}: tablePrefix "${args.tablePrefix}" must match [A-Za-z0-9_]{1,20}`);
   }
@@ -143,9 +144,10 @@ export class WordPressSite extends pulumi.ComponentResource {
     const version = args.version ?? pinned("wordpress");
     this.url = `https://${domain}`;
     this.redirectUri = `${this.url}${WORDPRESS_DEFAULTS.callbackPath}`;
-    this.containerName = `${tenant}-assos-${site}`;
-    this.volumeName = `${this.containerName}-html`;
-    this.service = `wordpress-${site}`;
+    const names = wordpressNames(tenant, site);
+    this.containerName = names.app;
+    this.volumeName = names.html;
+    this.service = wordpressService(site);
     this.memoryMb = memoryMbFor(args);
 
     const nets = platform.tenantNetworks(tenant);

@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DockerHost } from "./docker-host.js";
 
 export interface LocalDockerHostArgs {
-  /** Engine address; default `unix:///var/run/docker.sock`. */
+  /** Engine address; default `unix:///var/run/docker.sock`. A `tcp://` engine needs `certPath`. */
   dockerHost?: string;
+  /** TLS client certificates of a `tcp://` engine: a directory with ca.pem, cert.pem and key.pem. */
+  certPath?: string;
   /** Memory offered to containers, MiB (placement capacity); default 16384. */
   memoryMb?: number;
   /** Registry mirror every image is pulled through (see DockerHost). */
@@ -36,7 +38,11 @@ export class LocalDockerHost extends pulumi.ComponentResource implements DockerH
     this.dockerSocket = engine.startsWith("unix://")
       ? engine.slice("unix://".length)
       : "/var/run/docker.sock";
-    this.provider = new docker.Provider(`${name}-docker`, { host: engine }, { parent: this });
+    this.provider = new docker.Provider(
+      `${name}-docker`,
+      { host: engine, ...(args.certPath ? { certPath: args.certPath } : {}) },
+      { parent: this },
+    );
     this.address = pulumi.output("127.0.0.1");
     this.registerOutputs({ address: this.address });
   }

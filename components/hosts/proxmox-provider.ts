@@ -9,6 +9,7 @@
  */
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
+import { ipv4, ipv4String, isHttpsEndpoint } from "../../templates/checks.js";
 
 export interface ProxmoxProviderArgs {
   /** API URL, e.g. `https://pve.example.org:8006/`. */
@@ -23,7 +24,7 @@ export interface ProxmoxProviderArgs {
 
 /** Throws an exact message when the provider settings are unusable. */
 export function validateProxmoxProviderArgs(args: ProxmoxProviderArgs): void {
-  if (!/^https:\/\/[^\s/]+(:\d+)?(\/.*)?$/.test(args.endpoint)) {
+  if (!isHttpsEndpoint(args.endpoint)) {
     throw new Error(`proxmox: endpoint "${args.endpoint}" is not an https:// URL`);
   }
   if (!/^[a-z_][a-z0-9_.-]*$/.test(args.sshUser)) {
@@ -122,34 +123,11 @@ export function spreadHosts(
   });
 }
 
-/** VM ids: `VMID_BASE + index` (2000, 2001, …), clear of the usual template ids (9000+). */
-export const VMID_BASE = 2000;
-/** Highest VM id Proxmox accepts. */
-export const VMID_MAX = 999_999_999;
+export { VMID_BASE, VMID_MAX, vmIdFor } from "./vm-ids.js";
 
-export function vmIdFor(index: number, base = VMID_BASE): number {
-  if (!Number.isInteger(index) || index < 0) {
-    throw new Error(`vmIdFor: index must be a non-negative integer, got ${index}`);
-  }
-  if (!Number.isInteger(base) || base < 100)
-    throw new Error(`vmIdFor: base must be an integer >= 100, got ${base}`);
-  const id = base + index;
-  if (id > VMID_MAX) throw new Error(`vmIdFor: VM id ${id} is above ${VMID_MAX}`);
-  return id;
-}
-
-/** Parses a dotted IPv4 address to an unsigned 32-bit integer, or undefined. */
-export function parseIpv4(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1, 5).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + p, 0);
-}
-
-export function formatIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
+/** A dotted IPv4 address as an unsigned 32-bit integer, or undefined (templates/checks.ts). */
+export const parseIpv4 = ipv4;
+export const formatIpv4 = ipv4String;
 
 export interface Ipv4Network {
   /** Network address (host bits cleared). */

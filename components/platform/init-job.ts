@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceContainer } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { generatedPassword } from "./password.js";
+import { dbInitContainerName } from "../names.js";
 
 /**
  * Helpers shared by `PostgresDatabase` and `MariadbDatabase` for their one-shot
@@ -55,8 +56,7 @@ const CONTAINER_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
  * names cannot start with `_`). An explicit name must be a valid Docker name.
  */
 export function initContainerName(tenant: string, service: string, explicit?: string): string {
-  const name =
-    explicit ?? (tenant === "_platform" ? `socle-${service}-dbinit` : `${tenant}-${service}-dbinit`);
+  const name = explicit ?? dbInitContainerName(tenant, service);
   if (!CONTAINER_NAME_RE.test(name))
     throw new Error(`db init: container name "${name}" is not a Docker name`);
   return name;

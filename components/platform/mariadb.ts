@@ -1,18 +1,21 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerHost } from "../hosts/docker-host.js";
-import { pinned } from "../versions.js";
+import { isNumericVersion, pinned } from "../versions.js";
+import { PLATFORM_NAMES, mariadbMajor, mariadbVolumeName } from "../names.js";
+
+export { mariadbMajor, mariadbVolumeName };
 import { declareDatabaseServer, validateServerMemoryMb } from "./db-server.js";
 
 export { MariadbDatabase, type MariadbDatabaseArgs } from "./mariadb-database.js";
 
 export const MARIADB_DEFAULTS = {
   memoryMb: 1024,
-  containerName: "socle-mariadb",
+  containerName: PLATFORM_NAMES.mariadb,
   alias: "mariadb",
   port: 3306,
   /** Data volume prefix: one volume per major (`socle-mariadb-11.4-data`), see `mariadbVolumeName`. */
-  volumePrefix: "socle-mariadb",
+  volumePrefix: PLATFORM_NAMES.mariadb,
   dataPath: "/var/lib/mysql",
 } as const;
 
@@ -26,20 +29,8 @@ export interface MariadbServerArgs {
   memoryMb?: number;
 }
 
-/** MariaDB's major is its first two numbers (`11.4.8` → `11.4`). */
-export function mariadbMajor(version: string): string {
-  const m = /^(\d+)\.(\d+)/.exec(version);
-  if (!m) throw new Error(`mariadb: version "${version}" is not <major>.<minor>[.<patch>]`);
-  return `${m[1]}.${m[2]}`;
-}
-
-/** One data volume per major, as for PostgreSQL (see `postgresVolumeName`). */
-export function mariadbVolumeName(version: string): string {
-  return `${MARIADB_DEFAULTS.volumePrefix}-${mariadbMajor(version)}-data`;
-}
-
 export function validateMariadbServerArgs(args: MariadbServerArgs): void {
-  if (args.version !== undefined && !/^[0-9]+(\.[0-9]+)*$/.test(args.version)) {
+  if (args.version !== undefined && !isNumericVersion(args.version)) {
     throw new Error(`mariadb: version "${args.version}" is not a version number like 11.4.8`);
   }
   validateServerMemoryMb("mariadb", args.memoryMb);

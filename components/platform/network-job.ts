@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderNetworkScript, type NetworkScriptArgs } from "../../templates/network-attach.js";
 import { serviceContainer } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
+import { NETWORK_JOB_SERVICE } from "../names.js";
 import { checkInitExit } from "./init-job.js";
 
 export const NETWORK_JOB = {
@@ -11,7 +12,7 @@ export const NETWORK_JOB = {
   socket: "/var/run/docker.sock",
   defaultHostSocket: "/var/run/docker.sock",
   script: "/socle/networks.sh",
-  service: "network",
+  service: NETWORK_JOB_SERVICE,
 } as const;
 
 export interface NetworkJobArgs {

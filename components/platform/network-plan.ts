@@ -18,7 +18,7 @@
  * half only (`ipRange` .128/25), so the static address is never handed to
  * another container. Every host may use the same block (one per engine).
  */
-import { SLUG_RE } from "../../templates/names.js";
+import { SLUG_RE } from "../../templates/checks.js";
 import { LABELS } from "../labels.js";
 
 export const NETWORK_PLAN = {

@@ -14,8 +14,9 @@ import {
 } from "./network-plan.js";
 import { PostgresServer } from "./postgres.js";
 import { caddyCertificateFiles, PROXY_DEFAULTS } from "./proxy.js";
+import { PLATFORM_NAMES } from "../names.js";
 import { TenantNetworks } from "./tenant-networks.js";
-import { HOST_RE, SLUG_RE } from "../../templates/names.js";
+import { HOST_RE, SLUG_RE } from "../../templates/checks.js";
 import { hostNetworks } from "../../templates/network-attach.js";
 
 export { webAddressing, type WebAddressing } from "./network-plan.js";
@@ -34,7 +35,7 @@ export const PLATFORM_DEFAULTS = {
   /** Where Mail's certificate job mounts the proxy's data volume (read-only). */
   proxyDataMount: "/etc/socle/proxy-data",
   /** The host's network job (the proxy on every tenant's web network, pruning). */
-  networksJobName: "socle-networks",
+  networksJobName: PLATFORM_NAMES.networksJob,
 } as const;
 
 /**
@@ -55,6 +56,8 @@ export interface PlatformArgs {
   mariadbVersion?: string;
   /** Default 1024. */
   mariadbMemoryMb?: number;
+  /** Docker CLI version of the network jobs (`dockercli`); default: the catalogue's pin. */
+  dockerCliVersion?: string;
   /** The host's address block (IPv4 CIDR, /16 to /20); default `172.30.0.0/16`. Change it if it collides. */
   addressBlock?: string;
   /**
@@ -156,9 +159,14 @@ export class Platform extends pulumi.ComponentResource {
       { name: PLATFORM_DEFAULTS.backendNetwork, internal: true },
       netOpts,
     );
-    this.networkJobImage = pullImage(`${name}-docker-cli`, args.host, imageRef("dockercli"), {
-      parent: this,
-    });
+    this.networkJobImage = pullImage(
+      `${name}-docker-cli`,
+      args.host,
+      imageRef("dockercli", args.dockerCliVersion),
+      {
+        parent: this,
+      },
+    );
     const server = { host: args.host, network: this.backend };
     this.postgres = new PostgresServer(
       `${name}-postgres`,

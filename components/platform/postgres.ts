@@ -1,21 +1,24 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerHost } from "../hosts/docker-host.js";
-import { pinned } from "../versions.js";
+import { isNumericVersion, pinned, VERSION_RULES } from "../versions.js";
+import { PLATFORM_NAMES, postgresMajor, postgresVolumeName } from "../names.js";
+
+export { postgresMajor, postgresVolumeName };
 import { declareDatabaseServer, validateServerMemoryMb } from "./db-server.js";
 
 export { PostgresDatabase, type PostgresDatabaseArgs } from "./postgres-database.js";
 
 export const POSTGRES_DEFAULTS = {
   memoryMb: 1024,
-  containerName: "socle-postgres",
+  containerName: PLATFORM_NAMES.postgres,
   alias: "postgres",
   port: 5432,
   /** Data volume prefix: one volume per major (`socle-postgres-17-data`), see `postgresVolumeName`. */
-  volumePrefix: "socle-postgres",
+  volumePrefix: PLATFORM_NAMES.postgres,
   superuser: "postgres",
-  /** The initialisers use psql's `\getenv`, new in PostgreSQL 15. */
-  minMajor: 15,
+  /** The initialisers use psql's `\getenv`, new in PostgreSQL 15 (the catalogue's rule). */
+  minMajor: Number(VERSION_RULES.postgres!.minimum),
 } as const;
 
 export interface PostgresServerArgs {
@@ -28,11 +31,6 @@ export interface PostgresServerArgs {
   memoryMb?: number;
 }
 
-/** Major version of a PostgreSQL version string (`17.6` → 17). */
-export function postgresMajor(version: string): number {
-  return Number(version.split(".")[0]);
-}
-
 /**
  * Where the data volume is mounted in the official image: up to 17,
  * `/var/lib/postgresql/data` (PGDATA); from 18 the image keeps PGDATA in
@@ -43,20 +41,9 @@ export function postgresDataPath(version: string): string {
   return postgresMajor(version) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
 }
 
-/**
- * One data volume per major: a new major starts on an empty volume (filled by
- * `socle update`'s dump and restore) while the old major's volume is kept
- * (volumes are retained on delete), so nothing is lost and a rollback is
- * possible. Reusing a volume across majors would not convert it: the new
- * server refuses it (or, from 18, initialises an empty cluster beside it).
- */
-export function postgresVolumeName(version: string): string {
-  return `${POSTGRES_DEFAULTS.volumePrefix}-${postgresMajor(version)}-data`;
-}
-
 export function validatePostgresServerArgs(args: PostgresServerArgs): void {
   if (args.version !== undefined) {
-    if (!/^[0-9]+(\.[0-9]+)*$/.test(args.version)) {
+    if (!isNumericVersion(args.version)) {
       throw new Error(`postgres: version "${args.version}" is not a version number like 17.6`);
     }
     if (postgresMajor(args.version) < POSTGRES_DEFAULTS.minMajor) {

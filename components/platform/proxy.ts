@@ -13,16 +13,17 @@ import { pullImage, serviceContainer, stateVolume } from "../container.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import { imageRef, pinned } from "../versions.js";
 import { checkInitExit } from "./init-job.js";
+import { PLATFORM_NAMES } from "../names.js";
 import { isLocalHost, type Route } from "./route.js";
 
 export const PROXY_DEFAULTS = {
   memoryMb: 256,
-  containerName: "socle-proxy",
-  routesJobName: "socle-proxy-routes",
+  containerName: PLATFORM_NAMES.proxy,
+  routesJobName: PLATFORM_NAMES.proxyRoutes,
   /** The routes job runs `caddy reload` (adapts the whole Caddyfile). */
   routesJobMemoryMb: 128,
-  dataVolume: "socle-proxy-data",
-  configVolume: "socle-proxy-config",
+  dataVolume: PLATFORM_NAMES.proxyData,
+  configVolume: PLATFORM_NAMES.proxyConfig,
   /** Caddy's storage inside the data volume (`$XDG_DATA_HOME/caddy`, the image sets `/data`). */
   storageDir: "caddy",
   /** certmagic's issuer keys: directory names under `caddy/certificates/`. */

@@ -8,7 +8,7 @@
  * This module is pure (no Pulumi import): the validators below are shared by
  * the proxy component and the Caddyfile renderer.
  */
-import { HOST_RE } from "../../templates/names.js";
+import { HOST_RE } from "../../templates/checks.js";
 export interface Route {
   /** FQDN served, lower case (e.g. `cloud.demo.localhost`). */
   host: string;

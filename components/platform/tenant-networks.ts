@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { databaseAttachment } from "../../templates/network-attach.js";
 import type { DockerHost } from "../hosts/docker-host.js";
 import type { DatabaseNetwork } from "./init-job.js";
-import { declareNetworkJob, NETWORK_JOB } from "./network-job.js";
+import { networkJobName } from "../names.js";
+import { declareNetworkJob } from "./network-job.js";
 import {
   tenantNetworkLabels,
   tenantNetworkNames,
@@ -102,7 +103,7 @@ export class TenantNetworks extends pulumi.ComponentResource {
   database(server: AttachableServer): DatabaseNetwork {
     let access = this.attachments.get(server.containerName);
     if (!access) {
-      const containerName = `${this.tenant}-${NETWORK_JOB.service}-${server.hostname}`;
+      const containerName = networkJobName(this.tenant, server.hostname);
       const { job } = declareNetworkJob(
         `${this.componentName}-${server.hostname}`,
         {

@@ -21,7 +21,8 @@ export const COMMON_HELP = `Common options:
   --dry-run               print the plan and touch nothing
   --json                  print exactly one JSON summary line on stdout
   -h, --help              this help
-Environment: DOCKER_HOST (the engine, e.g. ssh://root@host), SOCLE_HELPER_IMAGE (restic helper image),
+Environment: DOCKER_HOST (the engine, e.g. ssh://root@host; tcp:// only with DOCKER_TLS_VERIFY=1 and
+  DOCKER_CERT_PATH), SOCLE_HELPER_IMAGE (restic helper image),
   SOCLE_STATE_DIR (lock directory, default /run/socle).`;
 
 type StrictConfig<T> = { args: string[]; options: T; strict: true; allowPositionals: false };

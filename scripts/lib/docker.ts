@@ -3,6 +3,7 @@
  * ssh://, is honoured): discovery, hooks, exec with streamed stdio.
  */
 import { LABELS } from "../../components/labels.js";
+import { dockerHostProblem, redactUrls } from "../../templates/checks.js";
 import type { EngineContainer } from "./discovery.js";
 import { run, tailLines, type RunOptions } from "./exec.js";
 import { SocleError, EXIT } from "./errors.js";
@@ -12,6 +13,21 @@ interface InspectJson {
   Name: string;
   Config: { Image: string; Labels: Record<string, string> | null };
   State: { Running: boolean; Health?: { Status: string } };
+}
+
+/**
+ * Why the engine named by DOCKER_HOST must not be used, if it must not: a
+ * plain `tcp://` engine (no DOCKER_TLS_VERIFY) gives root on its host to
+ * anyone who reaches it, as the stack config refuses it (templates/checks.ts).
+ */
+export function engineProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const host = env.DOCKER_HOST ?? "";
+  if (!host.startsWith("tcp://") || dockerHostProblem(host, Boolean(env.DOCKER_TLS_VERIFY)) !== "plain-tcp")
+    return undefined;
+  return (
+    `DOCKER_HOST=${redactUrls(host)} is a Docker engine without TLS, root on its host for anyone who reaches it: ` +
+    "set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), or use DOCKER_HOST=ssh://user@host"
+  );
 }
 
 export async function docker(args: string[], opts: RunOptions = {}) {

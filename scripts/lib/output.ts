@@ -1,8 +1,11 @@
+import { redactUrls } from "../../templates/checks.js";
 import { EXIT, type ExitCode } from "./errors.js";
 /**
  * What a command prints. Progress and step lines go to stderr (a live line on
  * a terminal, plain lines otherwise); stdout carries only the `--json` summary
- * (exactly one line, last) or, without `--json`, the human report.
+ * (exactly one line, last) or, without `--json`, the human report. Every line
+ * has its URL passwords redacted (`scheme://user:***@…`): a repository URL
+ * given with credentials is never printed in clear.
  */
 export interface Output {
   /** A step line ("backup demo/nextcloud: dump postgres:nextcloud"). */
@@ -42,26 +45,26 @@ export function createOutput(opts: OutputOptions = {}): Output {
     step(message) {
       if (opts.quiet) return;
       clearLive();
-      err.write(`${message}\n`);
+      err.write(`${redactUrls(message)}\n`);
     },
     warn(message) {
-      warnings.push(message);
+      warnings.push(redactUrls(message));
       clearLive();
-      err.write(`warning: ${message}\n`);
+      err.write(`warning: ${redactUrls(message)}\n`);
     },
     progress(message) {
       if (!tty || opts.quiet) return;
-      err.write(`\r\x1b[2K${message.slice(0, 150)}`);
+      err.write(`\r\x1b[2K${redactUrls(message).slice(0, 150)}`);
       live = true;
     },
     print(message) {
       if (opts.json || opts.quiet) return;
       clearLive();
-      out.write(`${message}\n`);
+      out.write(`${redactUrls(message)}\n`);
     },
     summary(value) {
       clearLive();
-      if (opts.json) out.write(`${JSON.stringify(value)}\n`);
+      if (opts.json) out.write(`${redactUrls(JSON.stringify(value))}\n`);
     },
   };
 }
@@ -91,7 +94,7 @@ export function formatBytes(n: number): string {
 /**
  * The fields every repository command's result starts with (backup, restore,
  * drill): failed until the command says otherwise, the repository from the
- * options or RESTIC_REPOSITORY, no error yet.
+ * options or RESTIC_REPOSITORY (any URL password redacted), no error yet.
  */
 export function repositoryResult<C extends string>(
   command: C,
@@ -109,7 +112,7 @@ export function repositoryResult<C extends string>(
     command,
     ok: false,
     exitCode: EXIT.failed,
-    repository: options.repo ?? process.env.RESTIC_REPOSITORY ?? "",
+    repository: redactUrls(options.repo ?? process.env.RESTIC_REPOSITORY ?? ""),
     dryRun: Boolean(options.dryRun),
     errors: [],
     durationMs: 0,

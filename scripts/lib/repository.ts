@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { redactUrls } from "../../templates/checks.js";
 import { EXIT, SocleError } from "./errors.js";
 
 export interface RepositoryOptions {
@@ -15,8 +16,10 @@ export interface RepositoryOptions {
 }
 
 export interface Repository {
-  /** As given (restic URL or path). */
+  /** As given (restic URL or path): what restic gets, never printed. */
   url: string;
+  /** The URL with any password replaced by `***`: what messages, results and lock files show. */
+  shown: string;
   /** Absolute path when the repository is on the engine host's filesystem. */
   localPath?: string;
   /** Short stable key (lock file name, helper labels). */
@@ -68,7 +71,13 @@ export function resolveRepository(opts: RepositoryOptions, env: NodeJS.ProcessEn
     );
   }
   const localPath = localPathOf(url);
-  return { url, key: repositoryKey(url), password, ...(localPath ? { localPath } : {}) };
+  return {
+    url,
+    shown: redactUrls(url),
+    key: repositoryKey(url),
+    password,
+    ...(localPath ? { localPath } : {}),
+  };
 }
 
 export type ResticFailure = "password" | "missing" | "nospace" | "locked" | "other";
@@ -88,10 +97,11 @@ export function classifyResticError(stderr: string): ResticFailure {
   return "other";
 }
 
-/** The error a failed restic call becomes (exact messages, tested). */
-export function resticError(what: string, repoUrl: string, stderr: string): SocleError {
+/** The error a failed restic call becomes (exact messages, tested); URL passwords are redacted. */
+export function resticError(what: string, url: string, stderr: string): SocleError {
   const kind = classifyResticError(stderr);
-  const detail = stderr
+  const repoUrl = redactUrls(url);
+  const detail = redactUrls(stderr)
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !/^\{"message_type"/.test(l))

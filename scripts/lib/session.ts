@@ -50,7 +50,7 @@ export function openSession(opts: SessionOptions): Session {
   };
   const session: Session = { ctx, close: () => undefined };
   if (!opts.lock) return session;
-  const { lock, stale } = acquireLock(repo.url, repo.key, opts.command, runId);
+  const { lock, stale } = acquireLock(repo.shown, repo.key, opts.command, runId);
   session.lock = lock;
   const onSignal = (sig: NodeJS.Signals) => {
     if (session.interrupted) return;

@@ -44,7 +44,7 @@ export async function ensureRepository(
   if (kind === "missing" && init) {
     const i = await restic(ctx, ["init"]);
     if (i.code !== 0) throw resticError("restic init", ctx.repo.url, i.stderr);
-    out.step(`initialised a new restic repository at ${ctx.repo.url}`);
+    out.step(`initialised a new restic repository at ${ctx.repo.shown}`);
     return "created";
   }
   throw resticError("opening the repository", ctx.repo.url, r.stderr);

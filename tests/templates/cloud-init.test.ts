@@ -53,8 +53,9 @@ function run(cmd: string, args: string[]) {
 const schema = (content: string) => run("cloud-init", ["schema", "-c", file(content)]);
 
 const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0bb8ew0yAIBI5G0yuDQ5AmqN2NmIk7NAb8Pw3oJZA dsi@mairie";
+/** A real 3072-bit RSA key (ssh-keygen): the validator decodes every key and wants 3072 bits for RSA. */
 const KEY_B =
-  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQC7vQ2lT0nY8wYv3b0mH5vQ9rT3o6x2pG1kH8qZ7aN4cW5dE2fJ9uL1sX3yR6tV0bM8nK4jP2hQ5gF7eD1cS9aB3= astreinte@epci";
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCqrJNlEii+M2hkrGLXJ0yYBsZYuV+psH7zg+hXG5iGDwaO7a8kpZXrlis+Unr7YCM5oYFnHG3DeQ7HIicEzSaKZnCKEFWiK6WC6O84v4dMXi5xZdsDJNdzIEMolKkQu2Iq6ohifoWEJPtcolrmBH2xVY7GeTCFFStPHi19z3YqLvLI0ievvq4NXNO/c9yZV4Me/u9dGTLrmtLh5HCq8oFqg7xCd2jvwDs4tlNuZ2em/9E4Xpf9FdqjFKSeYC/ZJkHQcgEZYMc6Bs8+/1CbMhO9YgUxJG4bKaOBAKWqn619UX1ybnvkplRjaFatbyr2Cz+6udJ1AX3LVEhJIGoY1wLureEF3yLjg6PzNI0RdmtdHJq2gADO/SmUIulheyA9NFhTaj6vS9zqIzkAqnEJGgAzmSQ1/k5PbjgnNWdkSULlZswuFayUREHstxiAT7nsYZb9J+eWypZWp8uHovdE0JCiqZ1b2f8+Bp3ZtCS0WgTw9ghjmVK0/cUaqgUFrAuXLdE= astreinte@epci";
 const KEY_C =
   "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=";
 

@@ -61,7 +61,11 @@ afterAll(() => standIn.close());
 /** `<method> <path without the query>` of every request so far. */
 const calls = () => standIn.calls.map((c) => `${c.method} ${new URL(c.path, "http://x").pathname}`);
 
-function run(rootPw: string, password: string): Promise<{ code: number; out: string }> {
+function run(
+  rootPw: string,
+  password: string,
+  town = { username: "commune_001", name: "Commune d’Aubier" },
+): Promise<{ code: number; out: string }> {
   const dir = mkdtempSync(join(tmpdir(), "pt-account-"));
   const script = join(dir, "account.sh");
   writeFileSync(
@@ -69,10 +73,10 @@ function run(rootPw: string, password: string): Promise<{ code: number; out: str
     renderPeertubeAccount({
       hostname: HOST,
       api,
-      username: "commune_001",
-      email: "admin@commune-001.example",
-      channel: "commune_001_videos",
-      channelDisplayName: "Commune d’Aubier",
+      username: town.username,
+      email: `admin@${town.username.replace(/_/g, "-")}.example`,
+      channel: `${town.username}_videos`,
+      channelDisplayName: town.name,
     }),
   );
   return new Promise((r) =>
@@ -120,6 +124,13 @@ describe("templates/peertube-account: the job against a PeerTube API stand-in", 
     expect(
       calls().filter((c) => c.startsWith("POST /api/v1/users") && c !== "POST /api/v1/users/token"),
     ).toEqual([]);
+  });
+
+  it("a town's name with a straight apostrophe, accents, quotes and shell characters reaches PeerTube exactly", async () => {
+    const name = `Saint-Martin-d'Hères «$HOME» \`id\` $(id) \\ "x" ’`;
+    const r = await run(ROOT_PW, "pw", { username: "saint_martin", name });
+    expect(r.code).toBe(0);
+    expect(channels.saint_martin_videos).toEqual({ displayName: name });
   });
 
   it("fails with exit 1 and a clear line when root's password is wrong", async () => {

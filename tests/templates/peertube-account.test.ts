@@ -48,8 +48,12 @@ describe("PeerTube account job", () => {
       [{ channel: "commune_001" }, 'peertube account: channel "commune_001" must differ from the username'],
       [{ email: "nope" }, 'peertube account: email "nope" is not an address'],
       [
-        { channelDisplayName: "a'b" },
-        `peertube account: channelDisplayName "a'b" is empty or holds a quote, $, \` or newline`,
+        { channelDisplayName: "a\nb" },
+        'peertube account: channelDisplayName "a\\nb" is not one line of display text',
+      ],
+      [
+        { channelDisplayName: " " },
+        'peertube account: channelDisplayName " " is not one line of display text',
       ],
     ];
     for (const [patch, message] of cases)

@@ -142,6 +142,19 @@ describe("templates/peertube-config: entrypoint and configurator", () => {
     check(renderPeertubeConfigure({ hostname: SELF, clientSecretEnv: "X" }), "bash");
   });
 
+  it("quotes a button label with apostrophes and shell characters: bash -n passes and the shell reads it back exactly", () => {
+    const label = `Connexion à Saint-Martin-d'Hères «$HOME» \`id\` \\`;
+    const script = renderPeertubeConfigure({ ...full, oidc: { ...full.oidc!, displayName: label } });
+    const dir = mkdtempSync(join(tmpdir(), "pt-"));
+    writeFileSync(join(dir, "configure.sh"), script);
+    expect(spawnSync("bash", ["-n", join(dir, "configure.sh")], { encoding: "utf8" }).status).toBe(0);
+    const line = script.split("\n").find((l) => l.startsWith("export SOCLE_DISPLAY_NAME="))!;
+    const echoed = spawnSync("bash", ["-c", `${line}; printf %s "$SOCLE_DISPLAY_NAME"`], {
+      encoding: "utf8",
+    });
+    expect(echoed.stdout).toBe(label);
+  });
+
   it("installs and configures the plugin, follows nobody (the follow job does), with no secret in the script", () => {
     const s = renderPeertubeConfigure(full);
     expect(OIDC_PLUGIN).toBe("peertube-plugin-auth-openid-connect");
@@ -205,8 +218,8 @@ describe("templates/peertube-config: entrypoint and configurator", () => {
       'peertube configure: discoveryUrl "http://sso/x" is not an https:// URL',
     ],
     [
-      { oidc: { ...full.oidc!, displayName: "it's" } },
-      `peertube configure: displayName "it's" holds a quote`,
+      { oidc: { ...full.oidc!, displayName: "it\ns" } },
+      'peertube configure: displayName "it\\ns" is not one line of display text',
     ],
     [
       { oidc: { ...full.oidc!, pluginVersion: "latest" } },

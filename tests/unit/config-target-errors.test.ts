@@ -40,8 +40,8 @@ const CASES: Case[] = [
     "local target too small, proxmox key",
     target({ kind: "local", memoryMb: 1024, nodes: ["pve1"] }),
     [
-      "socle:target.nodes: unknown key (expected one of: kind, dockerHost, memoryMb, acmeEmail)",
-      "socle:target.memoryMb: 1024 is not an integer of at least 2048",
+      "socle:target.nodes: unknown key (expected one of: kind, dockerHost, dockerCertPath, memoryMb, acmeEmail)",
+      "socle:target.memoryMb: 1024 is not an integer between 2048 and 4194304",
     ],
   ],
   [
@@ -100,8 +100,8 @@ const CASES: Case[] = [
     target(px({ hosts: [{ name: "apps1", cores: 0, memoryMb: 1024, diskGb: 10.5 }] })),
     [
       "socle:target.hosts[0].cores: 0 is not an integer between 1 and 128",
-      "socle:target.hosts[0].memoryMb: 1024 is not an integer of at least 2048",
-      "socle:target.hosts[0].diskGb: 10.5 is not an integer of at least 20",
+      "socle:target.hosts[0].memoryMb: 1024 is not an integer between 2048 and 4194304",
+      "socle:target.hosts[0].diskGb: 10.5 is not an integer between 20 and 65536",
     ],
   ],
   [

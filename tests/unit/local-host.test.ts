@@ -107,4 +107,16 @@ describe("LocalDockerHost and the container defaults", () => {
       ),
     ).toThrow("bad: memoryMb must be a positive integer, got 0");
   });
+
+  it("a tcp:// engine gets its TLS client certificates (socle:target.dockerCertPath)", async () => {
+    new LocalDockerHost("remote", {
+      dockerHost: "tcp://docker.mairie.example:2376",
+      certPath: "/etc/socle/docker-tls",
+    });
+    await settle();
+    expect(rec.get("pulumi:providers:docker", "remote-docker").inputs).toMatchObject({
+      host: "tcp://docker.mairie.example:2376",
+      certPath: "/etc/socle/docker-tls",
+    });
+  });
 });

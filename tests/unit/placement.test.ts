@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { place, preferredHost, PlacementError, type PlacementInput } from "../../stacks/placement.js";
+import {
+  mailPortProblems,
+  place,
+  preferredHost,
+  rankedHosts,
+  PlacementError,
+  type PlacementInput,
+} from "../../stacks/placement.js";
 
 const hosts3 = [
   { name: "apps1", capacityMb: 30720 },
@@ -154,5 +161,63 @@ describe("placement", () => {
       `socle:target.hosts: host "apps1" is short of 1304 MiB (1.3 GiB): 7304 MiB declared for 6000 MiB available ` +
         `(tenants: ${onApps1.join(", ")}); pin tenant "${onApps1[0]}" to "apps2" (host: apps2) to make it fit`,
     );
+  });
+
+  describe("the mail ports, a per-host resource", () => {
+    const mailTowns = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ slug: `mail-${i}`, memoryMb: 1500, mail: true }));
+    // two mail towns whose best host is the same one
+    const sameBest = (() => {
+      const found: string[] = [];
+      for (let i = 0; found.length < 2; i++) {
+        const slug = `m${i}`;
+        if (preferredHost(slug, hosts3) === "apps1") found.push(slug);
+      }
+      return found;
+    })();
+
+    it("a second mail town goes to its next best host; towns without mail are placed as before", () => {
+      const tenants = [
+        ...sameBest.map((slug) => ({ slug, memoryMb: 1500, mail: true })),
+        ...sameBest.map((slug) => ({ slug: `${slug}-web`, memoryMb: 1500 })),
+      ];
+      const p = place({ ...input([]), tenants });
+      expect(p.byTenant[sameBest[0]!]).toBe("apps1");
+      expect(p.byTenant[sameBest[1]!]).toBe(rankedHosts(sameBest[1]!, hosts3)[1]);
+      for (const slug of sameBest)
+        expect(p.byTenant[`${slug}-web`]).toBe(preferredHost(`${slug}-web`, hosts3));
+    });
+
+    it("three mail towns on three hosts: one each; appending a town moves none", () => {
+      const p = place({ ...input([]), tenants: mailTowns(3) });
+      expect(new Set(Object.values(p.byTenant)).size).toBe(3);
+      const more = place({ ...input([]), tenants: [...mailTowns(3), { slug: "web", memoryMb: 100 }] });
+      for (const t of mailTowns(3)) expect(more.byTenant[t.slug]).toBe(p.byTenant[t.slug]);
+    });
+
+    it("refuses more mail towns than hosts, and two pinned to one host", () => {
+      expect(() => place({ ...input([]), tenants: mailTowns(4) })).toThrow(
+        "socle:tenants[3].services.sogo: no host is left for its mail server: 4 towns run one and the target has 3 hosts " +
+          "(each publishes ports 25, 465, 587, 993 and 4190; a host has them once): add a host, or give the town its own servers (services.sogo.mail)",
+      );
+      const pinned = mailTowns(2).map((t) => ({ ...t, host: "apps2" }));
+      expect(mailPortProblems(["apps1", "apps2", "apps3"], pinned)).toEqual([
+        'socle:tenants[1].host: "apps2" already runs the mail server of socle:tenants[0] (ports 25, 465, 587, 993 and 4190 are published once per host): ' +
+          "pin it to another host, or give the town its own servers (services.sogo.mail)",
+      ]);
+    });
+
+    it("an unpinned mail town avoids a host pinned for another town's mail", () => {
+      const [a, b] = sameBest as [string, string];
+      const p = place({
+        ...input([]),
+        tenants: [
+          { slug: b, memoryMb: 100, mail: true },
+          { slug: a, memoryMb: 100, mail: true, host: "apps1" },
+        ],
+      });
+      expect(p.byTenant[a]).toBe("apps1");
+      expect(p.byTenant[b]).not.toBe("apps1");
+    });
   });
 });

@@ -31,13 +31,14 @@ function localRaw(): RawConfig {
   return { target: { ...get("target"), memoryMb: 32768 }, tenants: get("tenants"), backup: get("backup") };
 }
 
+// The town keeps its own mail servers: the one local host publishes the mail ports for demo's.
 const VILLE = {
   slug: "ville",
   name: "Ville Voisine",
   domain: "ville.localhost",
   services: {
     nextcloud: {},
-    sogo: {},
+    sogo: { mail: { imap: "imap.ville.example:993", smtp: "smtp.ville.example:465" } },
     wordpress: { sites: [{ slug: "judo", title: "Judo", admin: "judo@ville.example" }] },
   },
 };

@@ -4,7 +4,8 @@
  * engine twice, in two processes (the mock engine is per process), for the
  * same generated EPCI with 40 and with 41 towns — every town with Nextcloud
  * (+ Collabora), SOGo and its mail server, its own PeerTube, two association
- * sites, and federation on (the default). Each run dumps every Docker
+ * sites, and federation on (the default), on 42 hosts (a host publishes the
+ * mail ports for one town's mail server). Each run dumps every Docker
  * container's, volume's and network's inputs (tests/unit/fixtures/program-dump-run.ts).
  *
  * The Docker provider replaces a container whose inputs change, so "moves no

@@ -126,6 +126,43 @@ describe("bin/socle.js (real process)", () => {
       errors: ["no repository: pass --repo <restic URL> or set RESTIC_REPOSITORY"],
     });
   });
+
+  it("refuses a plain tcp:// engine (DOCKER_HOST without DOCKER_TLS_VERIFY), takes it with TLS", () => {
+    const base = { ...process.env, RESTIC_REPOSITORY: "", RESTIC_PASSWORD: "", DOCKER_TLS_VERIFY: "" };
+    const plain = spawnSync(process.execPath, [BIN, "backup", "--json"], {
+      encoding: "utf8",
+      env: { ...base, DOCKER_HOST: "tcp://10.0.0.5:2375" },
+    });
+    expect(plain.status).toBe(2);
+    expect(plain.stderr).toBe(
+      "socle backup: DOCKER_HOST=tcp://10.0.0.5:2375 is a Docker engine without TLS, root on its host for anyone who reaches it: " +
+        "set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), or use DOCKER_HOST=ssh://user@host\n",
+    );
+    const tls = spawnSync(process.execPath, [BIN, "backup", "--json"], {
+      encoding: "utf8",
+      env: { ...base, DOCKER_HOST: "tcp://10.0.0.5:2376", DOCKER_TLS_VERIFY: "1" },
+    });
+    expect(JSON.parse(tls.stdout.trim())).toMatchObject({
+      errors: ["no repository: pass --repo <restic URL> or set RESTIC_REPOSITORY"],
+    });
+  });
+
+  it("never prints a repository URL's password, with or without --json", () => {
+    const env = { ...process.env, RESTIC_REPOSITORY: "", RESTIC_PASSWORD: "", RESTIC_PASSWORD_FILE: "" };
+    const repo = "rest:https://backup:hunter2@rest.mairie.example:8000/socle";
+    const json = spawnSync(process.execPath, [BIN, "backup", "--repo", repo, "--json"], {
+      encoding: "utf8",
+      env,
+    });
+    expect(json.status).toBe(2);
+    expect(`${json.stdout}${json.stderr}`).not.toContain("hunter2");
+    expect(JSON.parse(json.stdout.trim())).toMatchObject({
+      repository: "rest:https://backup:***@rest.mairie.example:8000/socle",
+    });
+    const plain = spawnSync(process.execPath, [BIN, "drill", "--repo", repo], { encoding: "utf8", env });
+    expect(plain.status).toBe(2);
+    expect(`${plain.stdout}${plain.stderr}`).not.toContain("hunter2");
+  });
 });
 
 describe("export-site archive pieces", () => {

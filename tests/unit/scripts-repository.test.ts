@@ -10,6 +10,7 @@ import {
   resticError,
 } from "../../scripts/lib/repository.js";
 import { helperArgv, helperClientEnv, type HelperContext } from "../../scripts/lib/helper.js";
+import { repositoryResult } from "../../scripts/lib/output.js";
 
 describe("resolveRepository", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "socle-pw-"));
@@ -19,6 +20,7 @@ describe("resolveRepository", () => {
   it("takes --repo / RESTIC_REPOSITORY and the password from a file, then the env", () => {
     expect(resolveRepository({ repo: "/var/backups/socle", passwordFile: pwFile }, {})).toEqual({
       url: "/var/backups/socle",
+      shown: "/var/backups/socle",
       localPath: "/var/backups/socle",
       key: repositoryKey("/var/backups/socle"),
       password: "s3cret",
@@ -33,6 +35,25 @@ describe("resolveRepository", () => {
       resolveRepository({}, { RESTIC_REPOSITORY: "r", RESTIC_PASSWORD_FILE: pwFile, RESTIC_PASSWORD: "x" })
         .password,
     ).toBe("s3cret");
+  });
+
+  it("shows a repository URL's password as *** (restic still gets the URL as given)", () => {
+    const url = "rest:https://backup:hunter2@rest.mairie.example:8000/socle";
+    const r = resolveRepository({ repo: url }, { RESTIC_PASSWORD: "pw" });
+    expect(r.url).toBe(url);
+    expect(r.shown).toBe("rest:https://backup:***@rest.mairie.example:8000/socle");
+    expect(repositoryResult("backup", { repo: url }).repository).toBe(r.shown);
+    const e = resticError(
+      "opening the repository",
+      url,
+      `Fatal: unable to open ${url}: wrong password or no key found`,
+    );
+    expect(e.message).toBe(
+      "opening the repository: wrong password for repository rest:https://backup:***@rest.mairie.example:8000/socle (restic: no key matches it)",
+    );
+    const other = resticError("restic check", url, `Fatal: connection to ${url} refused`);
+    expect(other.message).not.toContain("hunter2");
+    expect(other.message).toContain("rest:https://backup:***@rest.mairie.example:8000/socle");
   });
 
   it.each([
@@ -109,7 +130,13 @@ describe("restic errors", () => {
 
 describe("helper containers", () => {
   const ctx: HelperContext = {
-    repo: { url: "/var/backups/socle", localPath: "/var/backups/socle", key: "k1", password: "TOPSECRET" },
+    repo: {
+      url: "/var/backups/socle",
+      shown: "/var/backups/socle",
+      localPath: "/var/backups/socle",
+      key: "k1",
+      password: "TOPSECRET",
+    },
     runId: "run1",
     image: "restic/restic:0.18.1",
     memory: "2g",
@@ -201,7 +228,7 @@ describe("helper containers", () => {
   it("mounts volumes read-only for backups; remote repositories get the backend env by name and a network", () => {
     const remote: HelperContext = {
       ...ctx,
-      repo: { url: "s3:https://s3.example/b", key: "k2", password: "p" },
+      repo: { url: "s3:https://s3.example/b", shown: "s3:https://s3.example/b", key: "k2", password: "p" },
     };
     const argv = helperArgv(
       remote,

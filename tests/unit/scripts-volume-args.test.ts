@@ -15,7 +15,7 @@ import { helperArgv, mountValue, type HelperContext } from "../../scripts/lib/he
 import { DRILL_VOLUMES_SCRIPT, VOLUME_RESTORE_SCRIPT } from "../../scripts/lib/scripts.js";
 
 const ctx: HelperContext = {
-  repo: { url: "/r", localPath: "/r", key: "k", password: "p" },
+  repo: { url: "/r", shown: "/r", localPath: "/r", key: "k", password: "p" },
   runId: "run1",
   image: "restic/restic:0.18.1",
   memory: "2g",
