@@ -186,3 +186,17 @@ export async function engineObjects(
     volumes: await names(["volume", "ls", "--format", "{{.Name}}"]),
   };
 }
+
+/**
+ * Removes what an earlier, interrupted or kept run left on this test engine
+ * under Socle's names (containers, networks and the retained data volumes,
+ * whose old passwords a new deployment cannot know).
+ */
+export async function clearEngine(...prefixes: string[]): Promise<void> {
+  for (const prefix of prefixes) {
+    const left = await engineObjects(prefix);
+    if (left.containers.length) await q`docker rm -f ${left.containers}`;
+    if (left.volumes.length) await q`docker volume rm ${left.volumes}`;
+    if (left.networks.length) await q`docker network rm ${left.networks}`;
+  }
+}

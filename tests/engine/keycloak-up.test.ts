@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { $ } from "zx";
 import { imageRef } from "../../components/versions.js";
 import {
+  clearEngine,
   engineObjects,
   Project,
   ROOT,
@@ -150,6 +151,7 @@ async function createUser(token: string, realm: string, username: string, groups
 
 beforeAll(async () => {
   const toolchain = toolchainDir();
+  await clearEngine("socle-");
   registry = await startRegistry();
   await registry.push("socle-test/pg", imageRef("postgres"));
   await registry.push("socle-test/mariadb", imageRef("mariadb"));

@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { $ } from "zx";
 import { imageRef } from "../../components/versions.js";
 import { LABELS } from "../../components/labels.js";
-import { engineObjects, Project, ROOT, startRegistry, toolchainDir, type Registry } from "./harness.js";
+import {
+  clearEngine,
+  engineObjects,
+  Project,
+  ROOT,
+  startRegistry,
+  toolchainDir,
+  type Registry,
+} from "./harness.js";
 
 const q = $({ quiet: true });
 const qn = $({ quiet: true, nothrow: true });
@@ -57,6 +65,7 @@ const upTimes: Record<string, number> = {};
 
 beforeAll(async () => {
   const toolchain = toolchainDir();
+  await clearEngine("socle-", "demo-");
   registry = await startRegistry();
   await registry.push("socle-test/pg", imageRef("postgres"));
   await registry.push("socle-test/mariadb", imageRef("mariadb"));
